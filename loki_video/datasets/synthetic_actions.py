@@ -1,0 +1,423 @@
+"""Synthetic action videos: a shape whose motion over time defines the class.
+
+Eight classes need temporal order to be told apart: ``move_left``,
+``move_right``, ``move_up``, ``move_down``, ``rotate_clockwise``,
+``rotate_anticlockwise``, ``grow`` and ``shrink``. Each video shows one shape
+(circle, square or arrow-like triangle) in a colour family (red, yellow,
+green, blue) over a textured or noisy coloured background. Every shape
+carries a dark marker dot near its front so the rotation direction is
+visible. Rotations are clockwise as seen on screen.
+
+Layout written by :func:`generate_dataset` under ``root``::
+
+    videos/<split>/<class>/<id>.mp4   mp4v videos readable by decord
+    <split>_list.txt                  "videos/<split>/<class>/<id>.mp4 <label>"
+    <split>_boxes.json                per-frame shape boxes, see below
+    classes.txt                       one class name per line
+    manifest.json                     generation parameters
+
+``<split>_boxes.json`` holds ``image_size`` [H, W], ``num_frames`` T,
+``box_format`` and ``videos``: for each list path, its ``shape``, ``colour``
+and ``boxes``, a (T, 4) list of ``[x1, y1, x2, y2]`` pixel boxes.
+
+:func:`generate_frame_dataset` writes single frames as PNG in the
+mmpretrain ``CustomDataset`` layout ``frames/<split>/<shape>_<colour>/*.png``
+(12 classes), for pretraining an image backbone that must find and recognise
+the shape on a cluttered background.
+
+Both functions are seeded and byte-for-byte deterministic, and skip work when
+``manifest.json`` already records the same parameters.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import shutil
+import time
+from typing import Dict, List, Sequence, Tuple
+
+import cv2
+import numpy as np
+
+ACTION_CLASSES = ('move_left', 'move_right', 'move_up', 'move_down',
+                  'rotate_clockwise', 'rotate_anticlockwise', 'grow',
+                  'shrink')
+SHAPES = ('circle', 'square', 'triangle')
+# OpenCV hue (0-179) at the centre of each colour family.
+COLOUR_HUES = {'red': 0, 'yellow': 28, 'green': 62, 'blue': 115}
+SPLITS = ('train', 'val', 'test')
+MANIFEST_NAME = 'manifest.json'
+DEFAULT_VIDEOS_PER_CLASS = dict(train=40, val=10, test=15)
+DEFAULT_FRAMES_PER_CLASS = dict(train=200, val=40, test=40)
+
+# Sub-pixel precision for OpenCV drawing: coordinates are scaled by 2**4.
+_SHIFT = 4
+_CIRCLE_POINTS = 32
+
+
+def _unit_outline(shape: str) -> np.ndarray:
+    """Outline of a shape with radius about 1, front pointing to +x: (P, 2)."""
+    if shape == 'circle':
+        angles = np.linspace(0, 2 * np.pi, _CIRCLE_POINTS, endpoint=False)
+        return np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    if shape == 'square':
+        return np.array([[0.8, 0.8], [-0.8, 0.8], [-0.8, -0.8], [0.8, -0.8]])
+    if shape == 'triangle':
+        return np.array([[1.0, 0.0], [-0.7, 0.75], [-0.7, -0.75]])
+    raise ValueError(f'unknown shape {shape!r}; expected one of {SHAPES}')
+
+
+# Marker position (unit coordinates) near the front of each shape.
+_MARKER = {
+    'circle': (0.62, 0.0),
+    'square': (0.5, 0.5),
+    'triangle': (0.45, 0.0),
+}
+
+
+def _rotate(points: np.ndarray, angle_deg: float) -> np.ndarray:
+    """Rotate (P, 2) points clockwise on screen (y points down)."""
+    theta = np.deg2rad(angle_deg)
+    cos, sin = np.cos(theta), np.sin(theta)
+    return points @ np.array([[cos, sin], [-sin, cos]])
+
+
+def _random_colour(rng: np.random.Generator, family: str) -> Tuple[int, ...]:
+    """A saturated BGR colour from a colour family, jittered in hue/value."""
+    hue = (COLOUR_HUES[family] + rng.integers(-6, 7)) % 180
+    hsv = np.array([[[hue, rng.integers(190, 256), rng.integers(190, 256)]]],
+                   dtype=np.uint8)
+    return tuple(int(c) for c in cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR)[0, 0])
+
+
+def _random_background(rng: np.random.Generator,
+                       size: Tuple[int, int]) -> np.ndarray:
+    """A dull textured or noisy coloured background: (H, W, 3) float32."""
+    height, width = size
+    base = rng.uniform(40, 150, size=3)
+    if rng.random() < 0.5:
+        cells = rng.integers(3, 9)
+        grid = rng.normal(0, 30, size=(cells, cells, 3)).astype(np.float32)
+        texture = cv2.resize(grid, (width, height),
+                             interpolation=cv2.INTER_CUBIC)
+    else:
+        texture = rng.normal(0, 18, size=(height, width, 3))
+    return (base + texture).astype(np.float32)
+
+
+def _render(background: np.ndarray, rng: np.random.Generator, shape: str,
+            colour: Tuple[int, ...], centre: Sequence[float], radius: float,
+            angle: float) -> Tuple[np.ndarray, List[float]]:
+    """Draw a shape on a noisy copy of the background.
+
+    Returns the (H, W, 3) uint8 BGR frame and the shape box [x1, y1, x2, y2].
+    """
+    noisy = background + rng.normal(0, 6, size=background.shape)
+    frame = np.clip(noisy, 0, 255).astype(np.uint8)
+    outline = _rotate(_unit_outline(shape), angle) * radius + centre
+    cv2.fillPoly(frame, [np.round(outline * (1 << _SHIFT)).astype(np.int32)],
+                 colour, cv2.LINE_AA, _SHIFT)
+    marker = _rotate(np.array([_MARKER[shape]]), angle)[0] * radius + centre
+    cv2.circle(frame, tuple(int(v) for v in np.round(marker * (1 << _SHIFT))),
+               int(round(max(1.5, 0.22 * radius) * (1 << _SHIFT))),
+               (20, 20, 20), -1, cv2.LINE_AA, _SHIFT)
+    height, width = frame.shape[:2]
+    x1, y1 = np.clip(outline.min(axis=0), 0, [width - 1, height - 1])
+    x2, y2 = np.clip(outline.max(axis=0), 0, [width - 1, height - 1])
+    return frame, [round(float(v), 2) for v in (x1, y1, x2, y2)]
+
+
+def _action_trajectory(rng: np.random.Generator, action: str,
+                       size: Tuple[int, int], num_frames: int) -> np.ndarray:
+    """Per-frame (cx, cy, radius, angle) of one action: (T, 4)."""
+    height, width = size
+    side = min(height, width)
+    progress = np.linspace(0.0, 1.0, num_frames)
+    angle0 = rng.uniform(0, 360)
+    if action in ('grow', 'shrink'):
+        small = rng.uniform(0.07, 0.10) * side
+        large = small * rng.uniform(2.0, 2.6)
+        radius = small + (large - small) * progress
+        if action == 'shrink':
+            radius = radius[::-1]
+        margin = large + 1
+    else:
+        radius = np.full(num_frames, rng.uniform(0.12, 0.18) * side)
+        margin = radius[0] + 1
+    cx = np.full(num_frames, rng.uniform(margin, width - margin))
+    cy = np.full(num_frames, rng.uniform(margin, height - margin))
+    angle = np.full(num_frames, angle0)
+    if action.startswith('move_'):
+        horizontal = action in ('move_left', 'move_right')
+        extent = width if horizontal else height
+        distance = rng.uniform(0.35, 0.55) * extent
+        start = rng.uniform(margin, extent - margin - distance)
+        path = start + distance * progress
+        if action in ('move_left', 'move_up'):
+            path = path[::-1]
+        if horizontal:
+            cx = path
+        else:
+            cy = path
+    elif action.startswith('rotate_'):
+        turn = rng.uniform(120, 240)
+        sign = 1.0 if action == 'rotate_clockwise' else -1.0
+        angle = angle0 + sign * turn * progress
+    return np.stack([cx, cy, radius, angle], axis=1)
+
+
+def _write_video(path: str, frames: List[np.ndarray], fps: float) -> None:
+    """Write BGR frames as an mp4v video."""
+    height, width = frames[0].shape[:2]
+    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), fps,
+                             (width, height))
+    if not writer.isOpened():
+        raise RuntimeError(
+            f'OpenCV could not open a mp4v VideoWriter for {path}; check '
+            'that opencv-python-headless is installed with FFMPEG support.')
+    for frame in frames:
+        writer.write(frame)
+    writer.release()
+
+
+def _make_video(rng: np.random.Generator, action: str, size: Tuple[int, int],
+                num_frames: int) -> Tuple[List[np.ndarray], dict]:
+    """Render one action video: T frames (H, W, 3) and its box record."""
+    shape = SHAPES[rng.integers(len(SHAPES))]
+    family = list(COLOUR_HUES)[rng.integers(len(COLOUR_HUES))]
+    colour = _random_colour(rng, family)
+    background = _random_background(rng, size)
+    frames, boxes = [], []
+    for cx, cy, radius, angle in _action_trajectory(rng, action, size,
+                                                    num_frames):
+        frame, box = _render(background, rng, shape, colour, (cx, cy), radius,
+                             angle)
+        frames.append(frame)
+        boxes.append(box)
+    return frames, dict(shape=shape, colour=family, boxes=boxes)
+
+
+def _normalise_counts(counts: Dict[str, int], name: str) -> Dict[str, int]:
+    """Check a per-split count dict and return it in split order."""
+    unknown = set(counts) - set(SPLITS)
+    if unknown:
+        raise ValueError(f'{name}: unknown split(s) {sorted(unknown)}; '
+                         f'use keys from {SPLITS}')
+    if any(int(n) < 0 for n in counts.values()):
+        raise ValueError(f'{name}: counts must be >= 0, got {counts}')
+    return {split: int(counts[split]) for split in SPLITS if split in counts}
+
+
+def _read_manifest(root: str) -> dict:
+    path = osp.join(root, MANIFEST_NAME)
+    if not osp.isfile(path):
+        return {}
+    with open(path) as f:
+        return json.load(f)
+
+
+def _prepare_output(root: str, key: str, params: dict,
+                    owned: Sequence[str]) -> bool:
+    """Return False when ``root`` already holds ``key`` made with ``params``.
+
+    Otherwise remove the stale outputs listed in ``owned`` and return True.
+    Refuses to overwrite outputs that no manifest accounts for.
+    """
+    manifest = _read_manifest(root)
+    if manifest.get(key) == params:
+        return False
+    existing = [p for p in owned if osp.exists(osp.join(root, p))]
+    if existing and key not in manifest:
+        raise FileExistsError(
+            f'{osp.join(root, existing[0])} exists but {root}/{MANIFEST_NAME} '
+            f'does not describe it; choose an empty --out directory or '
+            f'delete {root}.')
+    for rel in existing:
+        target = osp.join(root, rel)
+        if osp.isdir(target):
+            shutil.rmtree(target)
+        else:
+            os.remove(target)
+    manifest.pop(key, None)
+    _write_manifest(root, manifest)
+    return True
+
+
+def _write_manifest(root: str, manifest: dict) -> None:
+    os.makedirs(root, exist_ok=True)
+    with open(osp.join(root, MANIFEST_NAME), 'w') as f:
+        json.dump(manifest, f, indent=2, sort_keys=True)
+
+
+def generate_dataset(root: str,
+                     videos_per_class: Dict[str, int] = None,
+                     num_frames: int = 32,
+                     size: Tuple[int, int] = (64, 64),
+                     fps: float = 8.0,
+                     seed: int = 0) -> bool:
+    """Write the synthetic action video dataset under ``root``.
+
+    Args:
+        root: Output directory.
+        videos_per_class: Videos per class for each split, e.g.
+            ``dict(train=40, val=10, test=15)``.
+        num_frames: Frames T per video.
+        size: Frame size (H, W).
+        fps: Frame rate stored in the videos.
+        seed: Random seed; equal arguments give identical files.
+
+    Returns:
+        True if files were written, False if ``root`` was already up to date.
+    """
+    counts = _normalise_counts(videos_per_class or DEFAULT_VIDEOS_PER_CLASS,
+                               'videos_per_class')
+    if num_frames < 2:
+        raise ValueError(f'num_frames must be >= 2, got {num_frames}')
+    size = (int(size[0]), int(size[1]))
+    if min(size) < 16:
+        raise ValueError(f'size must be at least (16, 16), got {size}')
+    params = dict(videos_per_class=counts, num_frames=int(num_frames),
+                  size=list(size), fps=float(fps), seed=int(seed),
+                  classes=list(ACTION_CLASSES))
+    owned = ['videos', 'classes.txt'] + [
+        f'{split}_{kind}' for split in SPLITS
+        for kind in ('list.txt', 'boxes.json')
+    ]
+    if not _prepare_output(root, 'videos', params, owned):
+        return False
+
+    with open(osp.join(root, 'classes.txt'), 'w') as f:
+        f.write('\n'.join(ACTION_CLASSES) + '\n')
+    for split_index, (split, count) in enumerate(counts.items()):
+        lines, records = [], {}
+        for label, action in enumerate(ACTION_CLASSES):
+            folder = osp.join(root, 'videos', split, action)
+            os.makedirs(folder, exist_ok=True)
+            for index in range(count):
+                rng = np.random.default_rng(
+                    [seed, 0, SPLITS.index(split), label, index])
+                frames, record = _make_video(rng, action, size, num_frames)
+                rel_path = f'videos/{split}/{action}/{index:04d}.mp4'
+                _write_video(osp.join(root, rel_path), frames, fps)
+                lines.append(f'{rel_path} {label}')
+                records[rel_path] = record
+        with open(osp.join(root, f'{split}_list.txt'), 'w') as f:
+            f.write(''.join(line + '\n' for line in lines))
+        with open(osp.join(root, f'{split}_boxes.json'), 'w') as f:
+            json.dump(dict(image_size=list(size), num_frames=num_frames,
+                           box_format='xyxy pixels', videos=records), f)
+    manifest = _read_manifest(root)
+    manifest['videos'] = params
+    _write_manifest(root, manifest)
+    return True
+
+
+def frame_classes() -> List[str]:
+    """Names of the frame dataset classes, ``<shape>_<colour>``, sorted."""
+    return sorted(f'{shape}_{colour}' for shape in SHAPES
+                  for colour in COLOUR_HUES)
+
+
+def generate_frame_dataset(root: str,
+                           frames_per_class: Dict[str, int] = None,
+                           size: Tuple[int, int] = (64, 64),
+                           seed: int = 0) -> bool:
+    """Write single-frame PNGs labelled by shape and colour family.
+
+    Layout: ``root/frames/<split>/<shape>_<colour>/<index>.png``, readable by
+    mmpretrain's ``CustomDataset(data_prefix='frames/<split>')``. Shapes
+    appear at random positions, sizes and orientations on the same kinds of
+    background as the videos.
+
+    Args:
+        root: Output directory (may be shared with :func:`generate_dataset`).
+        frames_per_class: Images per class for each split.
+        size: Image size (H, W).
+        seed: Random seed; equal arguments give identical files.
+
+    Returns:
+        True if files were written, False if ``root`` was already up to date.
+    """
+    counts = _normalise_counts(frames_per_class or DEFAULT_FRAMES_PER_CLASS,
+                               'frames_per_class')
+    size = (int(size[0]), int(size[1]))
+    if min(size) < 16:
+        raise ValueError(f'size must be at least (16, 16), got {size}')
+    classes = frame_classes()
+    params = dict(frames_per_class=counts, size=list(size), seed=int(seed),
+                  classes=classes)
+    if not _prepare_output(root, 'frames', params, ['frames']):
+        return False
+
+    height, width = size
+    side = min(size)
+    for split, count in counts.items():
+        for label, name in enumerate(classes):
+            shape, family = name.split('_')
+            folder = osp.join(root, 'frames', split, name)
+            os.makedirs(folder, exist_ok=True)
+            for index in range(count):
+                rng = np.random.default_rng(
+                    [seed, 1, SPLITS.index(split), label, index])
+                radius = rng.uniform(0.08, 0.25) * side
+                centre = (rng.uniform(radius, width - radius),
+                          rng.uniform(radius, height - radius))
+                frame, _ = _render(_random_background(rng, size), rng, shape,
+                                   _random_colour(rng, family), centre,
+                                   radius, rng.uniform(0, 360))
+                cv2.imwrite(osp.join(folder, f'{index:04d}.png'), frame)
+    manifest = _read_manifest(root)
+    manifest['frames'] = params
+    _write_manifest(root, manifest)
+    return True
+
+
+def _parse_counts(items: List[str]) -> Dict[str, int]:
+    """Parse ``['train=40', 'val=10']`` into ``{'train': 40, 'val': 10}``."""
+    counts = {}
+    for item in items:
+        split, sep, value = item.partition('=')
+        if not sep or not value.isdigit():
+            raise argparse.ArgumentTypeError(
+                f'expected SPLIT=COUNT such as train=40, got {item!r}')
+        counts[split] = int(value)
+    return counts
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(
+        description='Generate the synthetic action video dataset and its '
+        'single-frame image dataset.')
+    parser.add_argument('--out', required=True, help='output directory')
+    parser.add_argument('--videos-per-class', nargs='+', metavar='SPLIT=N',
+                        default=[f'{k}={v}' for k, v in
+                                 DEFAULT_VIDEOS_PER_CLASS.items()])
+    parser.add_argument('--frames-per-class', nargs='+', metavar='SPLIT=N',
+                        default=[f'{k}={v}' for k, v in
+                                 DEFAULT_FRAMES_PER_CLASS.items()],
+                        help='images per class of the frame dataset; '
+                        'train=0 val=0 test=0 writes none')
+    parser.add_argument('--num-frames', type=int, default=32)
+    parser.add_argument('--size', type=int, nargs=2, default=(64, 64),
+                        metavar=('H', 'W'))
+    parser.add_argument('--fps', type=float, default=8.0)
+    parser.add_argument('--seed', type=int, default=0)
+    args = parser.parse_args(argv)
+    try:
+        videos = _parse_counts(args.videos_per_class)
+        frames = _parse_counts(args.frames_per_class)
+        start = time.perf_counter()
+        wrote_videos = generate_dataset(args.out, videos, args.num_frames,
+                                        tuple(args.size), args.fps, args.seed)
+        wrote_frames = generate_frame_dataset(args.out, frames,
+                                              tuple(args.size), args.seed)
+    except (argparse.ArgumentTypeError, ValueError, FileExistsError) as err:
+        parser.error(str(err))
+    elapsed = time.perf_counter() - start
+    for name, wrote in (('videos', wrote_videos), ('frames', wrote_frames)):
+        state = f'written in {elapsed:.1f} s' if wrote else 'up to date'
+        print(f'{name}: {osp.join(args.out, name)} {state}')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,42 @@
+"""``torch.load`` that never runs code from a checkpoint file.
+
+Checkpoints are read with ``weights_only=True``. mmengine's own training
+checkpoints also pickle a few harmless objects (the message hub's
+``HistoryBuffer``, numpy scalars and arrays, ``collections.OrderedDict``);
+exactly those are allow-listed, nothing else.
+"""
+import collections
+
+import numpy as np
+import torch
+from mmengine.logging.history_buffer import HistoryBuffer
+
+
+def _numpy_globals():
+    """The numpy callables that numpy arrays and scalars pickle to (names moved in numpy 2)."""
+    multiarray = getattr(np, '_core', np.core).multiarray
+    found = [np.ndarray, np.dtype, multiarray._reconstruct, multiarray.scalar]
+    found += [type(np.dtype(name)) for name in ('float64', 'float32', 'int64', 'int32', 'bool')]
+    return found
+
+
+SAFE_GLOBALS = [HistoryBuffer, collections.OrderedDict, collections.defaultdict, *_numpy_globals()]
+
+
+def safe_torch_load(path, map_location='cpu'):
+    """Load a pickled checkpoint with only tensors and allow-listed types.
+
+    Raises:
+        RuntimeError: naming the file when it holds anything else (it would
+            need to execute code to load).
+    """
+    with torch.serialization.safe_globals(SAFE_GLOBALS):
+        try:
+            return torch.load(path, map_location=map_location, weights_only=True)
+        except Exception as error:  # torch raises UnpicklingError or RuntimeError here
+            if 'weights_only' not in str(error) and 'Unsupported global' not in str(error):
+                raise
+            raise RuntimeError(
+                f'{path}: refusing to load, the file holds Python objects that would run code '
+                f'when unpickled ({str(error).splitlines()[0][:200]}). Save plain tensors '
+                '(a state_dict) or safetensors instead.') from error

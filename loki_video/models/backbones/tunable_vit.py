@@ -1,0 +1,137 @@
+"""The slot-holding ViT backbone shared by the video and image configs."""
+import torch
+from mmengine.logging import MMLogger
+from timm.layers import resample_abs_pos_embed
+from timm.models.vision_transformer import VisionTransformer
+from torch import nn
+
+from ..peft import (PromptTokens, add_lora_to_attention, apply_freeze_policy,
+                    build_tuning_module, count_parameters, format_parameter_report)
+from .aim_block import AIMBlock
+from .archs import resolve_arch
+
+SLOT_NAMES = ('temporal_in', 'temporal', 'spatial', 'mlp')
+
+
+class TunableViT(nn.Module):
+    """A frozen image ViT whose blocks hold tuning slots (AIM layout).
+
+    Registered in the mmaction2 and mmpretrain model registries under the same
+    name, so video and image configs build it with ``type='TunableViT'``.
+    Parameter names follow timm (``patch_embed``, ``cls_token``, ``pos_embed``,
+    ``norm_pre``, ``blocks.i.{norm1,attn,norm2,mlp}``, ``norm``) plus
+    ``temporal_embed``, ``prompt.tokens`` and ``blocks.i.<slot>_slot``.
+
+    Args:
+        arch: a name from ``archs.ARCHS`` (``clip-b16``, ``in21k-b16``,
+            ``clip-l14``, ``tiny``, ``small``) or a dict of timm ViT arguments.
+        img_size: training resolution; other resolutions work at run time by
+            interpolating the positional embedding.
+        num_frames: frames per clip T; 1 builds an image model (no temporal
+            embedding, temporal branch skipped).
+        slots: which tuning module fills each slot, e.g.
+            ``dict(temporal=dict(type='LoKi'), spatial=..., mlp=..., temporal_in=None)``.
+        mlp_scale: s in ``x + mlp(h) + s * mlp_slot(h)`` (0.5 AIM video, 2.0 image recipe).
+        lora: e.g. ``dict(rank=4, alpha=4, dropout=0.2)`` adds LoRA to W_q, W_k, W_v, W_o.
+        num_prompts: learnable prompt tokens per frame (0 = none).
+        trainable: groups that learn (see ``peft.policy.TRAINABLE_GROUPS``);
+            the rest is frozen here, at build time.
+        drop_path_rate: stochastic depth, linearly increasing over blocks.
+        with_cp: activation checkpointing in every block.
+        pretrained: a checkpoint path or a known name (see ``models.convert``),
+            loaded at build time before the freeze policy.
+
+    Shapes: (N, C, T, H, W) -> (N, D, T, 1, 1) per-frame class features (for
+    mmaction2 heads); (N, C, H, W) -> ``((N, D),)`` (for mmpretrain heads).
+    """
+
+    def __init__(self, arch='clip-b16', img_size=224, num_frames=8, slots=None, mlp_scale=0.5,
+                 lora=None, num_prompts=0, trainable=('slots', 'temporal_embed', 'final_norm'),
+                 drop_path_rate=0.0, with_cp=False, pretrained=None):
+        super().__init__()
+        spec = resolve_arch(arch)
+        vit = VisionTransformer(img_size=img_size, num_classes=0, block_fn=AIMBlock,
+                                dynamic_img_size=True, drop_path_rate=drop_path_rate, **spec)
+        self.embed_dim = vit.embed_dim
+        self.num_frames = num_frames
+        self.with_cp = with_cp
+        self.patch_embed = vit.patch_embed
+        self.cls_token = vit.cls_token
+        self.pos_embed = vit.pos_embed
+        self.norm_pre = vit.norm_pre
+        self.blocks = vit.blocks
+        self.norm = vit.norm
+        if num_frames > 1:
+            self.temporal_embed = nn.Parameter(torch.zeros(1, num_frames, self.embed_dim))
+        self.prompt = PromptTokens(self.embed_dim, num_prompts, spec['patch_size']) if num_prompts else None
+        self._fill_slots(slots or {}, mlp_scale)
+        if lora is not None:
+            for block in self.blocks:
+                add_lora_to_attention(block.attn, **lora)
+        if pretrained is not None:
+            from ..convert import load_pretrained
+            load_pretrained(self, pretrained)
+        self.trainable = tuple(trainable)
+        apply_freeze_policy(self, self.trainable)
+        MMLogger.get_current_instance().info(
+            'TunableViT parameters (backbone only):\n' + format_parameter_report(count_parameters(self)))
+
+    def _fill_slots(self, slots, mlp_scale):
+        unknown = set(slots) - set(SLOT_NAMES)
+        if unknown:
+            raise KeyError(f'unknown slot name(s) {sorted(unknown)} in slots; choose from {SLOT_NAMES}')
+        for block in self.blocks:
+            block.mlp_scale = mlp_scale
+            for name in SLOT_NAMES:
+                setattr(block, f'{name}_slot', build_tuning_module(slots.get(name), self.embed_dim))
+
+    def init_weights(self):
+        """Nothing to do: weights are set at build time (random, then ``pretrained``).
+
+        mmengine calls this only when training starts; re-initialising here
+        would overwrite the pretrained weights.
+        """
+
+    def embed(self, x):
+        """(B, C, H, W) -> (B, 1 + P + L, D): patches, class token, positions, prompts."""
+        x = self.patch_embed(x)                                   # (B, h, w, D)
+        batch, h, w, dim = x.shape
+        pos_embed = self.pos_embed
+        if (h, w) != self.patch_embed.grid_size:
+            pos_embed = resample_abs_pos_embed(pos_embed, (h, w), self.patch_embed.grid_size,
+                                               num_prefix_tokens=1)
+        x = torch.cat([self.cls_token.expand(batch, -1, -1), x.reshape(batch, h * w, dim)], dim=1)
+        x = x + pos_embed
+        if self.prompt is not None:
+            x = self.prompt(x)
+        return x
+
+    def add_temporal_embed(self, x, num_frames):
+        """(B*T, L, D) -> (B*T, L, D) plus the embedding of each token's frame."""
+        if num_frames not in (1, self.num_frames):
+            raise ValueError(f'clip has {num_frames} frames but the backbone was built with '
+                             f'num_frames={self.num_frames}: set model.backbone.num_frames to match '
+                             'the SampleFrames clip_len of the pipeline')
+        bt, length, dim = x.shape
+        x = x.view(bt // num_frames, num_frames, length, dim)
+        x = x + self.temporal_embed[:, :num_frames, None, :]
+        return x.view(bt, length, dim)
+
+    def forward(self, x):
+        is_video = x.ndim == 5
+        if is_video:
+            batch, _, num_frames = x.shape[:3]
+            x = x.transpose(1, 2).flatten(0, 1)                   # (N*T, C, H, W)
+        else:
+            num_frames = 1
+        x = self.embed(x)
+        if is_video and self.num_frames > 1:
+            x = self.add_temporal_embed(x, num_frames)
+        x = self.norm_pre(x)
+        for block in self.blocks:
+            x = block.forward_checkpointed(x, num_frames) if self.with_cp and self.training \
+                else block(x, num_frames)
+        cls = self.norm(x)[:, 0]                                  # (N*T, D)
+        if not is_video:
+            return (cls,)
+        return cls.view(batch, num_frames, -1).transpose(1, 2)[..., None, None]

@@ -1,0 +1,28 @@
+"""AIM's bottleneck adapter."""
+from torch import nn
+
+
+class Adapter(nn.Module):
+    """``fc1 -> GELU -> fc2`` bottleneck; fc2 starts at zero so the module outputs 0.
+
+    At dim 768 and ratio 0.25 (768-192-768) it has 295,872 parameters.
+    The residual (if any) is added by the block that holds the slot.
+
+    Args:
+        dim: token width D.
+        ratio: hidden width as a fraction of ``dim``.
+
+    Shapes: (..., D) -> (..., D).
+    """
+
+    def __init__(self, dim, ratio=0.25):
+        super().__init__()
+        hidden = int(dim * ratio)
+        self.fc1 = nn.Linear(dim, hidden)
+        self.act = nn.GELU()
+        self.fc2 = nn.Linear(hidden, dim)
+        nn.init.zeros_(self.fc2.weight)
+        nn.init.zeros_(self.fc2.bias)
+
+    def forward(self, x):
+        return self.fc2(self.act(self.fc1(x)))

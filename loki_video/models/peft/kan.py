@@ -1,0 +1,151 @@
+"""Kolmogorov-Arnold Network layers (efficient-kan style).
+
+``KANLinear`` computes, for ``x`` of shape ``(..., in)``::
+
+    y = act(x) @ base_weight.T
+        + B(s(x)).flatten(-2) @ (spline_weight * spline_scaler[..., None]).flatten(1).T
+
+where ``B`` are the order-``spline_order`` B-spline bases on a uniform grid over ``grid_range``
+extended by ``spline_order`` knots on each side (``grid_size + spline_order`` bases per input
+feature), evaluated for all inputs at once with the Cox-de Boor recursion. The spline term is a
+single matmul over the flattened ``in * n_bases`` axis, so no ``(batch, out, in)`` tensor is built.
+
+Out-of-grid inputs: B-spline bases vanish outside the extended grid, and ViT activations are often
+far outside ``[-1, 1]``, so the textbook layer's spline term silently drops to zero there. By
+default (``spline_input="tanh"``) the spline branch therefore sees
+``s(x) = lo + (hi - lo) * (tanh(x) + 1) / 2``, which maps R onto ``grid_range = (lo, hi)`` where the
+bases form a partition of unity. This is parameter-free, keeps the parameter count exact and leaves
+the base branch on the raw ``x``. ``spline_input="identity"`` gives the raw textbook layer
+(``s(x) = x``).
+"""
+
+import math
+from typing import Sequence, Tuple, Type
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+__all__ = ["KAN", "KANLinear"]
+
+
+class KANLinear(nn.Module):
+    """KAN layer ``(..., in_features) -> (..., out_features)`` without bias.
+
+    Parameters (all trainable): ``base_weight (out, in)``, ``spline_weight (out, in, n_bases)``
+    and ``spline_scaler (out, in)`` with ``n_bases = grid_size + spline_order``, i.e.
+    ``(grid_size + spline_order + 2) * in * out`` in total. The knot vector ``grid``
+    ``(grid_size + 2 * spline_order + 1,)`` is a persistent buffer, not a parameter; it is built in
+    float64 (cast to the input dtype on use) so float64 evaluation sees exact knots.
+
+    Args:
+        in_features: input width.
+        out_features: output width.
+        grid_size: number of grid intervals inside ``grid_range``.
+        spline_order: B-spline order ``k`` (piecewise polynomials of degree ``k``).
+        grid_range: ``(lo, hi)`` of the uniform grid before extension.
+        base_activation: activation class of the base branch.
+        spline_input: ``"tanh"`` (squash inputs of the spline branch into ``grid_range``) or
+            ``"identity"`` (raw inputs; the spline term is zero outside the extended grid).
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        grid_size: int = 5,
+        spline_order: int = 3,
+        grid_range: Tuple[float, float] = (-1.0, 1.0),
+        base_activation: Type[nn.Module] = nn.SiLU,
+        spline_input: str = "tanh",
+    ):
+        super().__init__()
+        if spline_input not in ("tanh", "identity"):
+            raise ValueError(f"spline_input must be 'tanh' or 'identity', got {spline_input!r}")
+        self.in_features = in_features
+        self.out_features = out_features
+        self.grid_size = grid_size
+        self.spline_order = spline_order
+        self.grid_range = (float(grid_range[0]), float(grid_range[1]))
+        self.spline_input = spline_input
+        h = (self.grid_range[1] - self.grid_range[0]) / grid_size
+        grid = torch.arange(-spline_order, grid_size + spline_order + 1, dtype=torch.float64)
+        grid = grid * h + self.grid_range[0]
+        self.register_buffer("grid", grid, persistent=True)
+        n_bases = grid_size + spline_order
+        self.base_weight = nn.Parameter(torch.empty(out_features, in_features))
+        self.spline_weight = nn.Parameter(torch.empty(out_features, in_features, n_bases))
+        self.spline_scaler = nn.Parameter(torch.empty(out_features, in_features))
+        self.base_activation = base_activation()
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """``base_weight`` and ``spline_scaler``: kaiming-uniform with ``a = sqrt(5)`` (the
+        ``nn.Linear`` default, i.e. ``U(+-1/sqrt(in))``); ``spline_weight``: ``U(+-0.1/grid_size)``
+        noise, so the spline branch starts as a small perturbation of the base branch."""
+        nn.init.kaiming_uniform_(self.base_weight, a=math.sqrt(5))
+        nn.init.kaiming_uniform_(self.spline_scaler, a=math.sqrt(5))
+        nn.init.uniform_(self.spline_weight, -0.1 / self.grid_size, 0.1 / self.grid_size)
+
+    def squash(self, x: torch.Tensor) -> torch.Tensor:
+        """Input map of the spline branch, ``(...,) -> (...,)``: ``tanh`` rescaled onto
+        ``grid_range``, or the identity for ``spline_input="identity"``."""
+        if self.spline_input == "identity":
+            return x
+        lo, hi = self.grid_range
+        return lo + (hi - lo) * 0.5 * (torch.tanh(x) + 1.0)
+
+    def b_spline_bases(self, x: torch.Tensor) -> torch.Tensor:
+        """B-spline bases of the raw ``x`` (no squashing) by the Cox-de Boor recursion.
+
+        Args:
+            x: ``(..., in_features)``.
+
+        Returns:
+            ``(..., in_features, grid_size + spline_order)``; zero outside the extended grid.
+        """
+        g = self.grid.to(x.dtype)
+        x = x.unsqueeze(-1)
+        bases = ((x >= g[:-1]) & (x < g[1:])).to(x.dtype)
+        for p in range(1, self.spline_order + 1):
+            bases = (x - g[: -(p + 1)]) / (g[p:-1] - g[: -(p + 1)]) * bases[..., :-1] + (
+                g[p + 1 :] - x
+            ) / (g[p + 1 :] - g[1:-p]) * bases[..., 1:]
+        return bases
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``(..., in_features) -> (..., out_features)``."""
+        base = F.linear(self.base_activation(x), self.base_weight)
+        bases = self.b_spline_bases(self.squash(x)).flatten(-2)  # (..., in * n_bases)
+        # (out, in * n_bases)
+        weight = (self.spline_weight * self.spline_scaler.unsqueeze(-1)).flatten(1)
+        return base + F.linear(bases, weight)
+
+    def extra_repr(self) -> str:
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"grid_size={self.grid_size}, spline_order={self.spline_order}, "
+            f"grid_range={self.grid_range}, spline_input={self.spline_input!r}"
+        )
+
+
+class KAN(nn.Module):
+    """Stack of ``KANLinear(widths[i], widths[i + 1])``: ``(..., widths[0]) -> (..., widths[-1])``.
+
+    Example: ``KAN([768, 11, 768])`` has ``2 * 10 * 768 * 11 = 168,960`` parameters with the
+    default ``grid_size=5, spline_order=3``. Extra keyword arguments go to every ``KANLinear``.
+    """
+
+    def __init__(self, widths: Sequence[int], **kanlinear_kwargs):
+        super().__init__()
+        if len(widths) < 2:
+            raise ValueError(f"KAN needs at least two widths, got {list(widths)}")
+        self.layers = nn.ModuleList(
+            KANLinear(i, o, **kanlinear_kwargs) for i, o in zip(widths[:-1], widths[1:])
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``(..., widths[0]) -> (..., widths[-1])``."""
+        for layer in self.layers:
+            x = layer(x)
+        return x

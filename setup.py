@@ -1,0 +1,25 @@
+"""Install loki_video: `pip install -e .` (the Makefile does it inside .venv)."""
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+
+def read_requirements(name):
+    lines = Path(__file__).parent.joinpath('requirements', name).read_text().splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith('#')]
+
+
+setup(
+    name='loki_video',
+    version='0.1.0',
+    description='LoKi, AIM and other parameter-efficient tuning methods for video '
+                'and image classification with frozen Vision Transformers',
+    long_description=Path(__file__).parent.joinpath('README.md').read_text(),
+    long_description_content_type='text/markdown',
+    python_requires='>=3.9',
+    packages=find_packages(include=['loki_video', 'loki_video.*']),
+    # mmcv is deliberately absent: full mmcv or mmcv-lite both work and the
+    # Makefile installs mmcv-lite only when no mmcv is present.
+    install_requires=read_requirements('runtime.txt'),
+    extras_require={'tests': read_requirements('tests.txt')},
+)
