@@ -105,26 +105,33 @@ def _random_background(rng: np.random.Generator,
     return (base + texture).astype(np.float32)
 
 
-def _render(background: np.ndarray, rng: np.random.Generator, shape: str,
-            colour: Tuple[int, ...], centre: Sequence[float], radius: float,
-            angle: float) -> Tuple[np.ndarray, List[float]]:
-    """Draw a shape on a noisy copy of the background.
+def _noisy_frames(background: np.ndarray, rng: np.random.Generator,
+                  num_frames: int) -> np.ndarray:
+    """Background with fresh sensor noise per frame: (T, H, W, 3) uint8."""
+    noise = rng.standard_normal((num_frames, ) + background.shape,
+                                dtype=np.float32)
+    return np.clip(background + 6 * noise, 0, 255).astype(np.uint8)
 
-    Returns the (H, W, 3) uint8 BGR frame and the shape box [x1, y1, x2, y2].
+
+def _draw_shape(frame: np.ndarray, shape: str, colour: Tuple[int, ...],
+                centre: Sequence[float], radius: float,
+                angle: float) -> List[float]:
+    """Draw a shape into an (H, W, 3) uint8 frame in place.
+
+    Returns the shape box [x1, y1, x2, y2] in pixels.
     """
-    noisy = background + rng.normal(0, 6, size=background.shape)
-    frame = np.clip(noisy, 0, 255).astype(np.uint8)
+    scale = 1 << _SHIFT
     outline = _rotate(_unit_outline(shape), angle) * radius + centre
-    cv2.fillPoly(frame, [np.round(outline * (1 << _SHIFT)).astype(np.int32)],
-                 colour, cv2.LINE_AA, _SHIFT)
+    cv2.fillPoly(frame, [np.round(outline * scale).astype(np.int32)], colour,
+                 cv2.LINE_AA, _SHIFT)
     marker = _rotate(np.array([_MARKER[shape]]), angle)[0] * radius + centre
-    cv2.circle(frame, tuple(int(v) for v in np.round(marker * (1 << _SHIFT))),
-               int(round(max(1.5, 0.22 * radius) * (1 << _SHIFT))),
-               (20, 20, 20), -1, cv2.LINE_AA, _SHIFT)
+    cv2.circle(frame, tuple(int(v) for v in np.round(marker * scale)),
+               int(round(max(1.5, 0.22 * radius) * scale)), (20, 20, 20), -1,
+               cv2.LINE_AA, _SHIFT)
     height, width = frame.shape[:2]
     x1, y1 = np.clip(outline.min(axis=0), 0, [width - 1, height - 1])
     x2, y2 = np.clip(outline.max(axis=0), 0, [width - 1, height - 1])
-    return frame, [round(float(v), 2) for v in (x1, y1, x2, y2)]
+    return [round(float(v), 2) for v in (x1, y1, x2, y2)]
 
 
 def _action_trajectory(rng: np.random.Generator, action: str,
@@ -166,9 +173,9 @@ def _action_trajectory(rng: np.random.Generator, action: str,
     return np.stack([cx, cy, radius, angle], axis=1)
 
 
-def _write_video(path: str, frames: List[np.ndarray], fps: float) -> None:
-    """Write BGR frames as an mp4v video."""
-    height, width = frames[0].shape[:2]
+def _write_video(path: str, frames: np.ndarray, fps: float) -> None:
+    """Write BGR frames (T, H, W, 3) as an mp4v video."""
+    height, width = frames.shape[1:3]
     writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), fps,
                              (width, height))
     if not writer.isOpened():
@@ -181,19 +188,17 @@ def _write_video(path: str, frames: List[np.ndarray], fps: float) -> None:
 
 
 def _make_video(rng: np.random.Generator, action: str, size: Tuple[int, int],
-                num_frames: int) -> Tuple[List[np.ndarray], dict]:
-    """Render one action video: T frames (H, W, 3) and its box record."""
+                num_frames: int) -> Tuple[np.ndarray, dict]:
+    """Render one action video: frames (T, H, W, 3) and its box record."""
     shape = SHAPES[rng.integers(len(SHAPES))]
     family = list(COLOUR_HUES)[rng.integers(len(COLOUR_HUES))]
     colour = _random_colour(rng, family)
-    background = _random_background(rng, size)
-    frames, boxes = [], []
-    for cx, cy, radius, angle in _action_trajectory(rng, action, size,
-                                                    num_frames):
-        frame, box = _render(background, rng, shape, colour, (cx, cy), radius,
-                             angle)
-        frames.append(frame)
-        boxes.append(box)
+    frames = _noisy_frames(_random_background(rng, size), rng, num_frames)
+    trajectory = _action_trajectory(rng, action, size, num_frames)
+    boxes = [
+        _draw_shape(frame, shape, colour, (cx, cy), radius, angle)
+        for frame, (cx, cy, radius, angle) in zip(frames, trajectory)
+    ]
     return frames, dict(shape=shape, colour=family, boxes=boxes)
 
 
@@ -288,7 +293,9 @@ def generate_dataset(root: str,
 
     with open(osp.join(root, 'classes.txt'), 'w') as f:
         f.write('\n'.join(ACTION_CLASSES) + '\n')
-    for split_index, (split, count) in enumerate(counts.items()):
+    for split, count in counts.items():
+        if count == 0:
+            continue
         lines, records = [], {}
         for label, action in enumerate(ACTION_CLASSES):
             folder = osp.join(root, 'videos', split, action)
@@ -352,7 +359,7 @@ def generate_frame_dataset(root: str,
     height, width = size
     side = min(size)
     for split, count in counts.items():
-        for label, name in enumerate(classes):
+        for label, name in enumerate(classes if count else ()):
             shape, family = name.split('_')
             folder = osp.join(root, 'frames', split, name)
             os.makedirs(folder, exist_ok=True)
@@ -362,9 +369,10 @@ def generate_frame_dataset(root: str,
                 radius = rng.uniform(0.08, 0.25) * side
                 centre = (rng.uniform(radius, width - radius),
                           rng.uniform(radius, height - radius))
-                frame, _ = _render(_random_background(rng, size), rng, shape,
-                                   _random_colour(rng, family), centre,
-                                   radius, rng.uniform(0, 360))
+                frame = _noisy_frames(_random_background(rng, size), rng,
+                                      1)[0]
+                _draw_shape(frame, shape, _random_colour(rng, family), centre,
+                            radius, rng.uniform(0, 360))
                 cv2.imwrite(osp.join(folder, f'{index:04d}.png'), frame)
     manifest = _read_manifest(root)
     manifest['frames'] = params

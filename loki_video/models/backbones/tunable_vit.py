@@ -1,12 +1,10 @@
 """The slot-holding ViT backbone shared by the video and image configs."""
 import torch
-from mmengine.logging import MMLogger
 from timm.layers import resample_abs_pos_embed
 from timm.models.vision_transformer import VisionTransformer
 from torch import nn
 
-from ..peft import (PromptTokens, add_lora_to_attention, apply_freeze_policy,
-                    build_tuning_module, count_parameters, format_parameter_report)
+from ..peft import PromptTokens, add_lora_to_attention, apply_freeze_policy, build_tuning_module
 from .aim_block import AIMBlock
 from .archs import resolve_arch
 
@@ -73,8 +71,6 @@ class TunableViT(nn.Module):
             load_pretrained(self, pretrained)
         self.trainable = tuple(trainable)
         apply_freeze_policy(self, self.trainable)
-        MMLogger.get_current_instance().info(
-            'TunableViT parameters (backbone only):\n' + format_parameter_report(count_parameters(self)))
 
     def _fill_slots(self, slots, mlp_scale):
         unknown = set(slots) - set(SLOT_NAMES)
