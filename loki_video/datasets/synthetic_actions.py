@@ -108,9 +108,10 @@ def _random_background(rng: np.random.Generator,
 def _noisy_frames(background: np.ndarray, rng: np.random.Generator,
                   num_frames: int) -> np.ndarray:
     """Background with fresh sensor noise per frame: (T, H, W, 3) uint8."""
-    noise = rng.standard_normal((num_frames, ) + background.shape,
-                                dtype=np.float32)
-    return np.clip(background + 6 * noise, 0, 255).astype(np.uint8)
+    noise = rng.integers(-10, 11, (num_frames, ) + background.shape,
+                         dtype=np.int16)
+    return np.clip(background.astype(np.int16) + noise, 0,
+                   255).astype(np.uint8)
 
 
 def _draw_shape(frame: np.ndarray, shape: str, colour: Tuple[int, ...],

@@ -20,11 +20,13 @@ class AIMBlock(Block):
     without drop path.
     """
 
-    temporal_in_slot = None
-    temporal_slot = None
-    spatial_slot = None
-    mlp_slot = None
-    mlp_scale = 1.0
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.temporal_in_slot = None
+        self.temporal_slot = None
+        self.spatial_slot = None
+        self.mlp_slot = None
+        self.mlp_scale = 1.0
 
     def temporal_branch(self, x, num_frames):
         """(B*T, L, D) -> (B*T, L, D): attention among the T copies of each token."""

@@ -1,0 +1,52 @@
+# Kinetics-400 with AIM's Kinetics pipelines (AIM, ICLR 2023, official
+# configs) at the 8x1x1 views: 8 frames at interval 16 (a 128-frame span),
+# 1 clip, 1 crop. Training: random resized crop + flip; validation and
+# test: short side 224, centre crop 224.
+# The sampling step sits in front of `*_transforms` so that other views
+# (e.g. 16x1x1) swap only that step, see configs/aim_k400_16x1x1.py.
+_base_ = ['./video_dataloaders.py']
+
+data_root = 'data/kinetics400'
+ann_file_train = f'{data_root}/kinetics400_train_list_videos.txt'
+ann_file_val = f'{data_root}/kinetics400_val_list_videos.txt'
+video_root_train = f'{data_root}/videos_train'
+video_root_val = f'{data_root}/videos_val'
+
+train_transforms = [
+    dict(type='DecordDecode'),
+    dict(type='Resize', scale=(-1, 256)),
+    dict(type='RandomResizedCrop'),
+    dict(type='Resize', scale=(224, 224), keep_ratio=False),
+    dict(type='Flip', flip_ratio=0.5),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs')]
+val_transforms = [
+    dict(type='DecordDecode'),
+    dict(type='Resize', scale=(-1, 224)),
+    dict(type='CenterCrop', crop_size=224),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs')]
+test_transforms = val_transforms
+
+train_pipeline = [
+    dict(type='DecordInit'),
+    dict(type='SampleFrames', clip_len=8, frame_interval=16, num_clips=1),
+    *train_transforms]
+val_pipeline = [
+    dict(type='DecordInit'),
+    dict(type='SampleFrames', clip_len=8, frame_interval=16, num_clips=1, test_mode=True),
+    *val_transforms]
+test_pipeline = [
+    dict(type='DecordInit'),
+    dict(type='SampleFrames', clip_len=8, frame_interval=16, num_clips=1, test_mode=True),
+    *test_transforms]
+
+train_dataloader = dict(
+    dataset=dict(ann_file=ann_file_train, data_prefix=dict(video=video_root_train),
+                 pipeline=train_pipeline))
+val_dataloader = dict(
+    dataset=dict(ann_file=ann_file_val, data_prefix=dict(video=video_root_val),
+                 pipeline=val_pipeline))
+test_dataloader = dict(
+    dataset=dict(ann_file=ann_file_val, data_prefix=dict(video=video_root_val),
+                 pipeline=test_pipeline))

@@ -1,0 +1,61 @@
+# Something-Something v2 (174 classes) with AIM's SSv2 pipelines (AIM,
+# ICLR 2023, official configs) at the 8x1x1 views: 8 frames, one from each
+# of 8 equal segments of the video (UniformSample), 1 clip.
+# Training: random resized crop, no flip (labels such as "left to right"
+# would change), RandAugment (4 ops, magnitude 7, the same ops on every
+# frame of a clip) and random erasing (p 0.25); validation: centre crop;
+# test: 3 crops along the long side (1 clip x 3 crops).
+# The sampling step sits in front of `*_transforms` so that other views
+# (e.g. 16x1x1) swap only that step, see configs/aim_ssv2_16x1x1.py.
+_base_ = ['./video_dataloaders.py']
+
+data_root = 'data/sthv2'
+ann_file_train = f'{data_root}/sthv2_train_list_videos.txt'
+ann_file_val = f'{data_root}/sthv2_val_list_videos.txt'
+video_root_train = f'{data_root}/videos'
+video_root_val = f'{data_root}/videos'
+
+train_transforms = [
+    dict(type='DecordDecode'),
+    dict(type='Resize', scale=(-1, 256)),
+    dict(type='RandomResizedCrop'),
+    dict(type='Resize', scale=(224, 224), keep_ratio=False),
+    dict(type='TorchVisionWrapper', op='RandAugment', num_ops=4, magnitude=7),
+    dict(type='RandomErasing', erase_prob=0.25, mode='rand'),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs')]
+val_transforms = [
+    dict(type='DecordDecode'),
+    dict(type='Resize', scale=(-1, 224)),
+    dict(type='CenterCrop', crop_size=224),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs')]
+test_transforms = [
+    dict(type='DecordDecode'),
+    dict(type='Resize', scale=(-1, 224)),
+    dict(type='ThreeCrop', crop_size=224),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs')]
+
+train_pipeline = [
+    dict(type='DecordInit'),
+    dict(type='UniformSample', clip_len=8, num_clips=1),
+    *train_transforms]
+val_pipeline = [
+    dict(type='DecordInit'),
+    dict(type='UniformSample', clip_len=8, num_clips=1, test_mode=True),
+    *val_transforms]
+test_pipeline = [
+    dict(type='DecordInit'),
+    dict(type='UniformSample', clip_len=8, num_clips=1, test_mode=True),
+    *test_transforms]
+
+train_dataloader = dict(
+    dataset=dict(ann_file=ann_file_train, data_prefix=dict(video=video_root_train),
+                 pipeline=train_pipeline))
+val_dataloader = dict(
+    dataset=dict(ann_file=ann_file_val, data_prefix=dict(video=video_root_val),
+                 pipeline=val_pipeline))
+test_dataloader = dict(
+    dataset=dict(ann_file=ann_file_val, data_prefix=dict(video=video_root_val),
+                 pipeline=test_pipeline))

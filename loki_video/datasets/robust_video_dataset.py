@@ -1,0 +1,218 @@
+"""A VideoDataset that survives missing, corrupt or too short videos.
+
+Training: a sample whose pipeline fails is replaced by the next readable
+index (``idx + 1``, ``idx + 2``, ... wrapping around), so the choice is
+deterministic. Each skipped video is logged as a warning with its path and
+reason, and recorded in the returned sample's metainfo under
+``skipped_bad_samples`` (a list of ``{'filename', 'reason'}``) for
+:class:`~loki_video.engine.bad_sample_hook.BadSampleReportHook`.
+
+Test mode: nothing is replaced, since every index must be evaluated once. A
+failing index yields a placeholder with the same tensor shapes as a real
+sample (a readable sample run through the pipeline with its inputs zeroed),
+its own label, and metainfo ``invalid_sample = {'filename', 'reason'}`` so
+:class:`~loki_video.engine.valid_acc_metric.ValidAccMetric` can exclude it.
+
+Config::
+
+    dataset=dict(type='RobustVideoDataset', ann_file='train_list.txt',
+                 data_prefix=dict(video='data/demo'), pipeline=[...],
+                 min_frames=128)
+"""
+import copy
+import os.path as osp
+from logging import WARNING
+from typing import Callable, List, Optional, Union
+
+import numpy as np
+import torch
+from mmaction.datasets import VideoDataset
+from mmaction.registry import DATASETS
+from mmengine.logging import print_log
+
+SKIPPED_KEY = 'skipped_bad_samples'
+INVALID_KEY = 'invalid_sample'
+README_HINT = 'see data/README.md for how to prepare the data'
+
+# Raised by misconfigured pipelines rather than by bad files: never skipped.
+CONFIG_ERRORS = (KeyError, TypeError, AttributeError, NameError, ImportError,
+                 NotImplementedError)
+
+
+class VideoTooShortError(RuntimeError):
+    """A video has fewer frames than the dataset's ``min_frames``."""
+
+
+def _is_local(path: str) -> bool:
+    return '://' not in path
+
+
+def _zeros_like(inputs):
+    """Zero every tensor/array in a (nested) dict, list or tuple."""
+    if isinstance(inputs, torch.Tensor):
+        return torch.zeros_like(inputs)
+    if isinstance(inputs, np.ndarray):
+        return np.zeros_like(inputs)
+    if isinstance(inputs, dict):
+        return {key: _zeros_like(value) for key, value in inputs.items()}
+    if isinstance(inputs, (list, tuple)):
+        return type(inputs)(_zeros_like(value) for value in inputs)
+    return inputs
+
+
+def _set_meta(data: dict, key: str, value) -> None:
+    """Store ``value`` in the packed data sample's metainfo (or the dict)."""
+    data_sample = data.get('data_samples')
+    if hasattr(data_sample, 'set_metainfo'):
+        data_sample.set_metainfo({key: value})
+    else:
+        data[key] = value
+
+
+@DATASETS.register_module()
+class RobustVideoDataset(VideoDataset):
+    """VideoDataset that replaces (train) or flags (test) unreadable videos.
+
+    Args:
+        ann_file: Annotation list, ``<path> <label>`` per line.
+        pipeline: Data transforms, as for ``VideoDataset``.
+        min_frames: Videos with fewer frames (``total_frames`` set by the
+            init transform, e.g. ``DecordInit``) count as bad. 0 disables
+            the check. Use ``clip_len * frame_interval`` of ``SampleFrames``.
+        **kwargs: Other ``VideoDataset`` arguments (``data_prefix``,
+            ``test_mode``, ``max_refetch``, ...). ``max_refetch`` bounds how
+            many following indices a training sample may try.
+    """
+
+    def __init__(self,
+                 ann_file: str,
+                 pipeline: List[Union[dict, Callable]],
+                 min_frames: int = 0,
+                 **kwargs) -> None:
+        self.min_frames = min_frames
+        self._placeholder: Optional[dict] = None
+        super().__init__(ann_file, pipeline, **kwargs)
+
+    def load_data_list(self) -> List[dict]:
+        """Check the paths, then parse ``<path> <label...>`` lines."""
+        if _is_local(self.ann_file) and not osp.isfile(self.ann_file):
+            raise FileNotFoundError(
+                f'annotation file not found: {self.ann_file}; {README_HINT}.')
+        video_root = self.data_prefix.get('video') or ''
+        if video_root and _is_local(video_root) and not osp.isdir(video_root):
+            raise FileNotFoundError(
+                f'video root not found: {video_root}; {README_HINT}.')
+        try:
+            return super().load_data_list()
+        except ValueError as error:
+            raise ValueError(
+                f'{self.ann_file}: every line must be "<path>'
+                f'{self.delimiter}<integer label>" ({error}); paths must not '
+                'contain the delimiter, set `delimiter` to match the '
+                'file.') from error
+
+    def prepare_data(self, idx: int) -> Optional[dict]:
+        """Run the pipeline on ``idx``; see the module docstring for failures.
+
+        Returns:
+            The pipeline output, e.g. ``dict(inputs=(N, C, T, H, W) tensor,
+            data_samples=ActionDataSample)``.
+        """
+        if self.test_mode:
+            return self._prepare_test_sample(idx)
+        return self._prepare_train_sample(idx)
+
+    def _run_pipeline(self, idx: int) -> Optional[dict]:
+        """Apply the transforms one by one, checking ``total_frames``."""
+        results = self.get_data_info(idx)
+        for transform in self.pipeline.transforms:
+            results = transform(results)
+            if results is None:
+                return None
+            total = results.get('total_frames') if isinstance(results,
+                                                              dict) else None
+            if total is not None and total < self.min_frames:
+                raise VideoTooShortError(
+                    f'{total} frames < min_frames {self.min_frames}')
+        return results
+
+    def _describe_failure(self, idx: int, error: Exception) -> dict:
+        """``{'filename', 'reason'}`` for a failed index, logged as warning."""
+        filename = self.get_data_info(idx).get('filename', f'index {idx}')
+        local = _is_local(filename)
+        if isinstance(error, FileNotFoundError) or (local and
+                                                    not osp.exists(filename)):
+            reason = 'missing file'
+        elif local and osp.getsize(filename) == 0:
+            reason = 'zero-byte file'
+        elif isinstance(error, VideoTooShortError):
+            reason = f'too short: {error}'
+        else:
+            lines = str(error).strip().splitlines()
+            reason = (f'unreadable: {type(error).__name__}: '
+                      f'{lines[0] if lines else ""}')
+        action = 'flagged invalid' if self.test_mode else 'skipped'
+        print_log(
+            f'{type(self).__name__}: {action} {filename} ({reason}); check '
+            f'the file or run tools/data/check_videos.py on {self.ann_file}',
+            logger='current',
+            level=WARNING)
+        return dict(filename=filename, reason=reason)
+
+    def _prepare_train_sample(self, idx: int) -> Optional[dict]:
+        """Load ``idx`` or the next readable index after it."""
+        skipped = []
+        for offset in range(min(len(self), self.max_refetch + 1)):
+            candidate = (idx + offset) % len(self)
+            try:
+                data = self._run_pipeline(candidate)
+            except CONFIG_ERRORS:
+                raise
+            except Exception as error:
+                skipped.append(self._describe_failure(candidate, error))
+                continue
+            if skipped and data is not None:
+                _set_meta(data, SKIPPED_KEY, skipped)
+            return data
+        raise RuntimeError(
+            f'{len(skipped)} consecutive videos from index {idx} of '
+            f'{self.ann_file} failed to load, the last: '
+            f'{skipped[-1]["filename"]} ({skipped[-1]["reason"]}); run '
+            'tools/data/check_videos.py on the list and train on its '
+            '.clean.txt output.')
+
+    def _prepare_test_sample(self, idx: int) -> Optional[dict]:
+        """Load ``idx``, or a flagged zero placeholder if it fails."""
+        try:
+            return self._run_pipeline(idx)
+        except CONFIG_ERRORS:
+            raise
+        except Exception as error:
+            record = self._describe_failure(idx, error)
+        if self._placeholder is None:
+            self._placeholder = self._build_placeholder(idx)
+        data = copy.deepcopy(self._placeholder)
+        label = self.get_data_info(idx)['label']
+        data_sample = data.get('data_samples')
+        if hasattr(data_sample, 'set_gt_labels'):
+            data_sample.set_gt_labels(label)
+        else:
+            data['label'] = label
+        _set_meta(data, INVALID_KEY, record)
+        return data
+
+    def _build_placeholder(self, idx: int) -> dict:
+        """Zeroed output of the first readable sample after ``idx``."""
+        for offset in range(1, len(self)):
+            try:
+                data = self._run_pipeline((idx + offset) % len(self))
+            except CONFIG_ERRORS:
+                raise
+            except Exception:
+                continue
+            if data is not None:
+                return _zeros_like(data)
+        raise RuntimeError(
+            f'no video of {self.ann_file} could be loaded, so no placeholder '
+            'with the right shapes can be built; check the video root and '
+            'run tools/data/check_videos.py on the list.')

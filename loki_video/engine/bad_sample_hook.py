@@ -1,0 +1,113 @@
+"""Hook logging the bad videos met by RobustVideoDataset in each run phase.
+
+How the records reach the hook: the dataset runs inside DataLoader worker
+processes, so counters kept on the dataset object would stay in the workers.
+Instead every sample carries its own record in the data sample's metainfo:
+a training sample lists the bad videos skipped to produce it
+(``skipped_bad_samples``) and a test-mode placeholder carries
+``invalid_sample``. The hook reads them from each batch in ``after_*_iter``,
+which works with any number of workers (persistent or not) and needs no
+files; at the end of a phase it gathers the records of all ranks and logs
+them.
+
+Config::
+
+    custom_hooks = [dict(type='BadSampleReportHook')]
+"""
+from logging import INFO, WARNING
+from typing import Dict, Optional, Sequence
+
+from mmaction.registry import HOOKS
+from mmengine.dist import all_gather_object
+from mmengine.hooks import Hook
+
+from loki_video.datasets.robust_video_dataset import INVALID_KEY, SKIPPED_KEY
+
+
+def bad_samples_in_batch(data_batch: Optional[dict]) -> Dict[str, list]:
+    """Bad-video records of a collated batch.
+
+    Returns:
+        ``{'skipped': [{'filename', 'reason'}, ...], 'invalid': [...]}``.
+    """
+    found = dict(skipped=[], invalid=[])
+    if not isinstance(data_batch, dict):
+        return found
+    for data_sample in data_batch.get('data_samples') or []:
+        found['skipped'].extend(data_sample.get(SKIPPED_KEY) or [])
+        invalid = data_sample.get(INVALID_KEY)
+        if invalid:
+            found['invalid'].append(invalid)
+    return found
+
+
+@HOOKS.register_module()
+class BadSampleReportHook(Hook):
+    """Log how many bad videos each train epoch skipped and val/test flagged.
+
+    Args:
+        max_listed: At most this many paths are listed per report.
+    """
+
+    priority = 'LOW'
+
+    def __init__(self, max_listed: int = 20) -> None:
+        self.max_listed = max_listed
+        self._records: Dict[str, list] = dict(train=[], val=[], test=[])
+
+    def _collect(self, phase: str, data_batch: Optional[dict]) -> None:
+        found = bad_samples_in_batch(data_batch)
+        self._records[phase].extend(found['skipped'] + found['invalid'])
+
+    def _report(self, runner, phase: str, title: str) -> None:
+        """Gather the phase's records from all ranks, log them, reset."""
+        gathered = all_gather_object(self._records[phase])
+        self._records[phase] = []
+        reasons = {}
+        events = 0
+        for records in gathered:
+            for record in records:
+                reasons[record['filename']] = record['reason']
+                events += 1
+        action = 'skipped' if phase == 'train' else 'flagged invalid'
+        if not reasons:
+            runner.logger.log(INFO, f'{title}: no bad videos')
+            return
+        listed = sorted(reasons.items())[:self.max_listed]
+        lines = [f'  {filename}: {reason}' for filename, reason in listed]
+        if len(reasons) > len(listed):
+            lines.append(f'  ... and {len(reasons) - len(listed)} more')
+        runner.logger.log(
+            WARNING, f'{title}: {len(reasons)} bad videos {action} '
+            f'({events} times); run tools/data/check_videos.py to clean the '
+            'list:\n' + '\n'.join(lines))
+
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
+                         data_batch: Optional[dict] = None,
+                         outputs: Optional[dict] = None) -> None:
+        self._collect('train', data_batch)
+
+    def after_train_epoch(self, runner) -> None:
+        self._report(runner, 'train', f'Train epoch {runner.epoch + 1}')
+
+    def after_val_iter(self,
+                       runner,
+                       batch_idx: int,
+                       data_batch: Optional[dict] = None,
+                       outputs: Optional[Sequence] = None) -> None:
+        self._collect('val', data_batch)
+
+    def after_val_epoch(self, runner, metrics: Optional[dict] = None) -> None:
+        self._report(runner, 'val', 'Validation')
+
+    def after_test_iter(self,
+                        runner,
+                        batch_idx: int,
+                        data_batch: Optional[dict] = None,
+                        outputs: Optional[Sequence] = None) -> None:
+        self._collect('test', data_batch)
+
+    def after_test_epoch(self, runner, metrics: Optional[dict] = None) -> None:
+        self._report(runner, 'test', 'Test')

@@ -1,0 +1,97 @@
+"""Distributed setup for GPU nodes (NCCL, mmengine's own path) and CPU-only machines (gloo).
+
+mmengine's ``init_dist`` calls ``torch.cuda.set_device`` for every launcher,
+so on a machine without CUDA ``torchrun``/``srun``/``mpirun`` jobs die before
+training starts, and its default DDP wrapper pins ``device_ids=[LOCAL_RANK]``.
+When CUDA is unavailable, :func:`setup_launcher` initialises the process
+group with gloo from the launcher's environment variables and configures a
+CPU DDP wrapper; the Runner then skips ``init_dist`` because the process
+group already exists. With CUDA nothing changes.
+"""
+import datetime
+import os
+import subprocess
+
+import torch
+from mmengine.logging import print_log
+from torch import distributed as torch_dist
+
+LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
+DEFAULT_MASTER_PORT = '29500'
+
+
+def _first_slurm_host(node_list):
+    """The first host name of a SLURM node list such as ``node[01-04]``."""
+    hosts = subprocess.run(['scontrol', 'show', 'hostnames', node_list], capture_output=True,
+                           text=True, check=True).stdout.split()
+    return hosts[0]
+
+
+def distributed_env(launcher, environ=None):
+    """``torch.distributed`` environment variables of this process, from the launcher's.
+
+    Args:
+        launcher: 'pytorch' (torchrun already sets them), 'slurm' (from
+            ``SLURM_PROCID``, ``SLURM_NTASKS``, ``SLURM_LOCALID``,
+            ``SLURM_NODELIST``) or 'mpi' (from ``OMPI_COMM_WORLD_*``; needs
+            ``MASTER_ADDR``).
+        environ: the variables to read (default ``os.environ``).
+
+    Returns:
+        dict with ``RANK``, ``WORLD_SIZE``, ``LOCAL_RANK``, ``MASTER_ADDR`` and
+        ``MASTER_PORT`` (strings), as ``env://`` initialisation reads them.
+    """
+    environ = os.environ if environ is None else environ
+    if launcher == 'pytorch':
+        names = ('RANK', 'WORLD_SIZE', 'LOCAL_RANK', 'MASTER_ADDR', 'MASTER_PORT')
+        missing = [n for n in names if n not in environ]
+        if missing:
+            raise KeyError(f'--launcher pytorch: {missing} not set; start the script with torchrun '
+                           '(tools/dist_train.sh, tools/dist_test.sh)')
+        return {n: environ[n] for n in names}
+    if launcher == 'slurm':
+        master_addr = environ.get('MASTER_ADDR') or _first_slurm_host(environ['SLURM_NODELIST'])
+        return dict(RANK=environ['SLURM_PROCID'], WORLD_SIZE=environ['SLURM_NTASKS'],
+                    LOCAL_RANK=environ.get('SLURM_LOCALID', '0'), MASTER_ADDR=master_addr,
+                    MASTER_PORT=environ.get('MASTER_PORT', DEFAULT_MASTER_PORT))
+    if launcher == 'mpi':
+        if 'MASTER_ADDR' not in environ:
+            raise KeyError('--launcher mpi: set MASTER_ADDR to the address of the rank-0 host')
+        return dict(RANK=environ['OMPI_COMM_WORLD_RANK'], WORLD_SIZE=environ['OMPI_COMM_WORLD_SIZE'],
+                    LOCAL_RANK=environ['OMPI_COMM_WORLD_LOCAL_RANK'], MASTER_ADDR=environ['MASTER_ADDR'],
+                    MASTER_PORT=environ.get('MASTER_PORT', DEFAULT_MASTER_PORT))
+    raise ValueError(f'unknown launcher {launcher!r}; choose from {LAUNCHERS}')
+
+
+def cpu_ddp_wrapper_cfg(cfg):
+    """``model_wrapper_cfg`` for DDP on CPU: the configured wrapper (or mmengine's default) without devices."""
+    wrapper = dict(cfg.get('model_wrapper_cfg') or dict(
+        type='MMDistributedDataParallel', broadcast_buffers=False,
+        find_unused_parameters=cfg.get('find_unused_parameters', False)))
+    wrapper['device_ids'] = None
+    return wrapper
+
+
+def setup_launcher(cfg, launcher):
+    """Record ``launcher`` in ``cfg`` and, without CUDA, start the gloo process group.
+
+    Args:
+        cfg: the run config; on CPU its ``env_cfg.dist_cfg.backend`` becomes
+            'gloo' and ``model_wrapper_cfg`` gets ``device_ids=None``.
+        launcher: one of ``LAUNCHERS``.
+    """
+    if launcher not in LAUNCHERS:
+        raise ValueError(f'unknown launcher {launcher!r}; choose from {LAUNCHERS}')
+    cfg.launcher = launcher
+    if launcher == 'none' or torch.cuda.is_available():
+        return
+    os.environ.update(distributed_env(launcher))
+    dist_cfg = cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+    dist_cfg['backend'] = 'gloo'
+    if not torch_dist.is_initialized():
+        timeout = dist_cfg.get('timeout')
+        kwargs = dict(timeout=datetime.timedelta(seconds=timeout)) if timeout is not None else {}
+        torch_dist.init_process_group(backend='gloo', init_method='env://', **kwargs)
+    cfg.model_wrapper_cfg = cpu_ddp_wrapper_cfg(cfg)
+    print_log(f'CUDA is not available: rank {os.environ["RANK"]} of {os.environ["WORLD_SIZE"]} '
+              'runs on CPU with the gloo backend', logger='current')

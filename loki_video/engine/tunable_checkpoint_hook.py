@@ -1,0 +1,195 @@
+"""Tunable-only checkpoints: save what training changes, restore it onto the pretrained backbone.
+
+A parameter-efficient run trains a few million parameters on top of a frozen
+backbone of tens or hundreds of millions. Saving: the frozen parameters are
+dropped from ``checkpoint['state_dict']`` (trainable parameters and every
+buffer stay; optimizer, scheduler and message hub state are saved as mmengine
+does), and ``checkpoint['meta']['tunable_checkpoint']`` records the
+backbone's pretrained source, the file it resolved to and that file's
+SHA-256. Loading (``load_from``, ``resume``, ``tools/test.py``): the model is
+built first, which loads the pretrained weights through
+``model.backbone.pretrained``; the hook checks that this file has the
+recorded SHA-256 and completes the checkpoint with the model's own frozen
+tensors, so the load is exact and still strict.
+
+Without a pretrained file (``pretrained=None``: random frozen weights, as in
+tests and demos) and when nothing is frozen, the full state dict is saved.
+Foreign checkpoints (AIM's released models) are converted to recognizer keys
+with :func:`loki_video.models.convert.convert_to_recognizer` on loading.
+
+Config (top-level keys, read when a checkpoint is saved or loaded)::
+
+    checkpoint_cfg = dict(
+        mode='tunable',                   # or 'full' (tools/train.py --full-checkpoint)
+        strict=True,                      # checkpoint keys must match the model's
+        allow_pretrained_mismatch=False)  # load onto a pretrained file with another hash
+"""
+import hashlib
+import os
+import re
+from collections import OrderedDict
+from functools import lru_cache
+
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+from mmengine.registry import HOOKS
+
+META_KEY = 'tunable_checkpoint'
+MODES = ('tunable', 'full')
+DEFAULT_CHECKPOINT_CFG = dict(mode='tunable', strict=True, allow_pretrained_mismatch=False)
+LISTED_KEYS = 8
+
+
+def checkpoint_settings(cfg):
+    """``cfg.checkpoint_cfg`` completed with the defaults, checked."""
+    settings = dict(DEFAULT_CHECKPOINT_CFG, **(cfg.get('checkpoint_cfg') or {}))
+    if settings['mode'] not in MODES:
+        raise ValueError(f"checkpoint_cfg.mode={settings['mode']!r}; choose from {MODES}")
+    return settings
+
+
+@lru_cache(maxsize=None)
+def _sha256_of(path, size, mtime_ns):  # size and mtime key the cache: a rewritten file is hashed again
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 24), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_sha256(path):
+    """SHA-256 hex digest of a file, computed once per process for an unchanged file."""
+    path = os.path.realpath(path)
+    stat = os.stat(path)
+    return _sha256_of(path, stat.st_size, stat.st_mtime_ns)
+
+
+def pretrained_source(cfg):
+    """``cfg.model.backbone.pretrained`` (a path or a known name), or None."""
+    backbone = cfg.get('model', {}).get('backbone') or {}
+    return backbone.get('pretrained')
+
+
+def describe_pretrained(source):
+    """``dict(pretrained, pretrained_file, pretrained_sha256)`` of a pretrained source."""
+    from loki_video.models.convert import resolve_source
+    path = os.path.abspath(resolve_source(source))
+    return dict(pretrained=source, pretrained_file=path, pretrained_sha256=file_sha256(path))
+
+
+def frozen_parameter_names(model):
+    """Names of the parameters with ``requires_grad=False``, as ``state_dict`` keys."""
+    return {name for name, param in model.named_parameters() if not param.requires_grad}
+
+
+def _listing(keys):
+    keys = sorted(keys)
+    more = f' ... and {len(keys) - LISTED_KEYS} more' if len(keys) > LISTED_KEYS else ''
+    return ', '.join(keys[:LISTED_KEYS]) + more
+
+
+def extract_state_dict(checkpoint):
+    """Put the model weights of any checkpoint layout under ``checkpoint['state_dict']``, in place.
+
+    Handles mmengine checkpoints, ``{'model': ...}``/``{'module': ...}``
+    wrappers and flat state dicts; strips a DDP ``module.`` prefix and
+    converts foreign formats (AIM) to recognizer keys.
+
+    Returns:
+        the state dict now stored in ``checkpoint['state_dict']``.
+    """
+    from loki_video.models.convert import convert_to_recognizer, detect_format
+    state_dict = checkpoint
+    for wrapper in ('state_dict', 'model', 'module'):
+        if isinstance(checkpoint.get(wrapper), dict):
+            state_dict = checkpoint[wrapper]
+            break
+    if state_dict is checkpoint:
+        state_dict = dict(checkpoint)
+        checkpoint.clear()
+    state_dict = OrderedDict((re.sub(r'^module\.', '', k), v) for k, v in state_dict.items())
+    try:
+        fmt = detect_format(state_dict)
+    except ValueError:
+        fmt = None  # not a backbone checkpoint we know: load it as it is
+    if fmt not in (None, 'loki_video'):
+        state_dict = OrderedDict(convert_to_recognizer(state_dict))
+    checkpoint['state_dict'] = state_dict
+    return state_dict
+
+
+@HOOKS.register_module()
+class TunableCheckpointHook(Hook):
+    """Save tunable-only checkpoints and load them (and foreign ones) safely.
+
+    Registered in mmengine's root registry, so video (mmaction) and image
+    (mmpretrain) configs both find it. See the module docstring.
+    """
+
+    def __init__(self):
+        self._announced_full = False
+
+    @staticmethod
+    def _model(runner):
+        return runner.model.module if is_model_wrapper(runner.model) else runner.model
+
+    def _announce_full(self, runner, reason):
+        if not self._announced_full:
+            runner.logger.info(f'saving full checkpoints: {reason}')
+            self._announced_full = True
+
+    def before_save_checkpoint(self, runner, checkpoint):
+        """Drop frozen parameters from ``checkpoint['state_dict']`` and record the pretrained file."""
+        settings = checkpoint_settings(runner.cfg)
+        meta = checkpoint.setdefault('meta', {})
+        frozen = frozen_parameter_names(self._model(runner))
+        source = pretrained_source(runner.cfg)
+        if settings['mode'] == 'full' or not frozen or source is None:
+            reason = ('checkpoint_cfg.mode is "full"' if settings['mode'] == 'full'
+                      else 'no parameter is frozen' if not frozen
+                      else 'model.backbone.pretrained is None, so the frozen weights are random '
+                           'and must be stored to be restored')
+            self._announce_full(runner, reason)
+            meta[META_KEY] = dict(mode='full')
+            return
+        state_dict = checkpoint['state_dict']
+        checkpoint['state_dict'] = OrderedDict((k, v) for k, v in state_dict.items() if k not in frozen)
+        meta[META_KEY] = dict(mode='tunable', frozen_keys=len(state_dict) - len(checkpoint['state_dict']),
+                              **describe_pretrained(source))
+
+    def after_load_checkpoint(self, runner, checkpoint):
+        """Convert, verify the pretrained file, complete a tunable-only state dict, check the keys."""
+        settings = checkpoint_settings(runner.cfg)
+        state_dict = extract_state_dict(checkpoint)
+        model = self._model(runner)
+        own = model.state_dict()
+        record = (checkpoint.get('meta') or {}).get(META_KEY) or {}
+        if record.get('mode') == 'tunable':
+            self._check_pretrained(runner, record, settings)
+            for key in frozen_parameter_names(model) - state_dict.keys():
+                state_dict[key] = own[key]
+        if settings['strict']:
+            missing = [k for k in own if k not in state_dict and not k.endswith('num_batches_tracked')]
+            unexpected = [k for k in state_dict if k not in own]
+            if missing or unexpected:
+                raise RuntimeError(
+                    f'the checkpoint does not match the model: missing keys [{_listing(missing)}], '
+                    f'unexpected keys [{_listing(unexpected)}]. Check that the config builds the '
+                    'model the checkpoint was trained with, or load the matching keys only with '
+                    '--cfg-options checkpoint_cfg.strict=False')
+
+    def _check_pretrained(self, runner, record, settings):
+        """Refuse a tunable-only checkpoint whose pretrained file differs from the config's."""
+        source = pretrained_source(runner.cfg)
+        current = describe_pretrained(source) if source is not None else \
+            dict(pretrained_file=None, pretrained_sha256=None)
+        if current['pretrained_sha256'] == record['pretrained_sha256']:
+            return
+        message = (f"this tunable-only checkpoint was trained on {record['pretrained_file']} "
+                   f"(sha256 {record['pretrained_sha256']}) but the model was built from "
+                   f"{current['pretrained_file']} (sha256 {current['pretrained_sha256']}); "
+                   'set model.backbone.pretrained to the original file')
+        if not settings['allow_pretrained_mismatch']:
+            raise RuntimeError(message + ', or accept the mismatch with '
+                               '--cfg-options checkpoint_cfg.allow_pretrained_mismatch=True')
+        runner.logger.warning(message + ' (allowed by checkpoint_cfg.allow_pretrained_mismatch)')
