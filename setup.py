@@ -18,6 +18,7 @@ setup(
     long_description_content_type='text/markdown',
     python_requires='>=3.9',
     packages=find_packages(include=['loki_video', 'loki_video.*']),
+    package_data={'loki_video': ['labels/*.txt']},
     # mmcv is deliberately absent: full mmcv or mmcv-lite both work and the
     # Makefile installs mmcv-lite only when no mmcv is present.
     install_requires=read_requirements('runtime.txt'),

@@ -129,9 +129,8 @@ class RobustVideoDataset(VideoDataset):
             results = transform(results)
             if results is None:
                 return None
-            total = results.get('total_frames') if isinstance(results,
-                                                              dict) else None
-            if total is not None and total < self.min_frames:
+            total = results.get('total_frames', self.min_frames)
+            if total < self.min_frames:
                 raise VideoTooShortError(
                     f'{total} frames < min_frames {self.min_frames}')
         return results

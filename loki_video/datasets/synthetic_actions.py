@@ -415,17 +415,22 @@ def main(argv=None) -> None:
     try:
         videos = _parse_counts(args.videos_per_class)
         frames = _parse_counts(args.frames_per_class)
-        start = time.perf_counter()
-        wrote_videos = generate_dataset(args.out, videos, args.num_frames,
-                                        tuple(args.size), args.fps, args.seed)
-        wrote_frames = generate_frame_dataset(args.out, frames,
-                                              tuple(args.size), args.seed)
+        jobs = (
+            ('videos', lambda: generate_dataset(args.out, videos,
+                                                args.num_frames,
+                                                tuple(args.size), args.fps,
+                                                args.seed)),
+            ('frames', lambda: generate_frame_dataset(
+                args.out, frames, tuple(args.size), args.seed)),
+        )
+        for name, job in jobs:
+            start = time.perf_counter()
+            wrote = job()
+            state = (f'written in {time.perf_counter() - start:.1f} s'
+                     if wrote else 'up to date')
+            print(f'{name}: {osp.join(args.out, name)} {state}')
     except (argparse.ArgumentTypeError, ValueError, FileExistsError) as err:
         parser.error(str(err))
-    elapsed = time.perf_counter() - start
-    for name, wrote in (('videos', wrote_videos), ('frames', wrote_frames)):
-        state = f'written in {elapsed:.1f} s' if wrote else 'up to date'
-        print(f'{name}: {osp.join(args.out, name)} {state}')
 
 
 if __name__ == '__main__':

@@ -1,0 +1,237 @@
+import glob
+import logging
+import os.path as osp
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from mmaction.registry import DATASETS, MODELS
+from mmaction.structures import ActionDataSample
+from mmengine.logging import MMLogger
+from mmengine.registry import init_default_scope
+from mmengine.runner import Runner
+from torch import nn
+
+from loki_video.datasets.robust_video_dataset import (INVALID_KEY,
+                                                      SKIPPED_KEY,
+                                                      RobustVideoDataset)
+from loki_video.engine.bad_sample_hook import BadSampleReportHook
+from loki_video.engine.valid_acc_metric import ValidAccMetric
+
+BAD = {
+    'truncated.mp4': 'unreadable',
+    'empty.mp4': 'zero-byte file',
+    'missing.mp4': 'missing file',
+}
+
+
+def _pipeline(test_mode):
+    return [
+        dict(type='DecordInit'),
+        dict(type='SampleFrames', clip_len=4, frame_interval=2, num_clips=1,
+             test_mode=test_mode),
+        dict(type='DecordDecode'),
+        dict(type='Resize', scale=(32, 32), keep_ratio=False),
+        dict(type='FormatShape', input_format='NCTHW'),
+        dict(type='PackActionInputs')
+    ]
+
+
+def _dataset_cfg(root, list_file, test_mode, **kwargs):
+    return dict(type='RobustVideoDataset', ann_file=list_file,
+                data_prefix=dict(video=root), pipeline=_pipeline(test_mode),
+                test_mode=test_mode, **kwargs)
+
+
+@pytest.fixture
+def captured_log():
+    """Messages logged through the current MMLogger."""
+    init_default_scope('mmaction')
+    logger = MMLogger.get_instance(f'robust_{id(object())}')
+    messages = []
+    handler = logging.Handler(level=logging.INFO)
+    handler.emit = lambda record: messages.append(record.getMessage())
+    logger.addHandler(handler)
+    yield messages
+    logger.removeHandler(handler)
+
+
+def test_train_mode_replaces_bad_videos(mixed_videos, captured_log):
+    root, list_file, _ = mixed_videos
+    dataset = DATASETS.build(_dataset_cfg(root, list_file, False))
+    assert isinstance(dataset, RobustVideoDataset)
+    shapes = set()
+    for idx, expected_label in enumerate([0, 4, 4, 4, 4]):
+        data = dataset[idx]
+        shapes.add(tuple(data['inputs'].shape))
+        assert data['data_samples'].gt_labels.item.item() == expected_label
+    assert shapes == {(1, 3, 4, 32, 32)}
+    skipped = dataset[1]['data_samples'].get(SKIPPED_KEY)
+    assert [osp.basename(s['filename']) for s in skipped] == list(BAD)
+    for record in skipped:
+        assert record['reason'].startswith(
+            BAD[osp.basename(record['filename'])])
+    for name, reason in BAD.items():
+        assert any(
+            osp.join(root, name) in m and reason in m for m in captured_log)
+    assert dataset[0]['data_samples'].get(SKIPPED_KEY) is None
+
+
+def test_train_mode_too_short_videos(mixed_videos, tmp_path, captured_log):
+    root, list_file, _ = mixed_videos
+    writer = cv2.VideoWriter(osp.join(root, 'short.mp4'),
+                             cv2.VideoWriter_fourcc(*'mp4v'), 8, (32, 32))
+    for _ in range(10):
+        writer.write(np.full((32, 32, 3), 128, np.uint8))
+    writer.release()
+    short_list = tmp_path / 'short.txt'
+    short_list.write_text('short.mp4 0\ngood.mp4 1\n')
+    dataset = DATASETS.build(
+        _dataset_cfg(root, str(short_list), False, min_frames=16))
+    data = dataset[0]
+    assert data['data_samples'].gt_labels.item.item() == 1
+    skipped, = data['data_samples'].get(SKIPPED_KEY)
+    assert skipped['reason'] == 'too short: 10 frames < min_frames 16'
+
+    too_long = DATASETS.build(
+        _dataset_cfg(root, list_file, False, min_frames=10_000))
+    with pytest.raises(RuntimeError, match='check_videos.py'):
+        too_long[0]
+    assert any('too short' in m for m in captured_log)
+
+
+def test_test_mode_flags_bad_videos(mixed_videos, captured_log):
+    root, list_file, _ = mixed_videos
+    dataset = DATASETS.build(_dataset_cfg(root, list_file, True))
+    samples = [dataset[i] for i in range(len(dataset))]
+    for label, data in enumerate(samples):
+        assert data['inputs'].shape == (1, 3, 4, 32, 32)
+        assert data['data_samples'].gt_labels.item.item() == label
+    flags = [d['data_samples'].get(INVALID_KEY) for d in samples]
+    assert flags[0] is None and flags[4] is None
+    assert [osp.basename(f['filename']) for f in flags[1:4]] == list(BAD)
+    for data in samples[1:4]:
+        assert data['inputs'].abs().sum() == 0
+    assert samples[0]['inputs'].abs().sum() > 0
+    assert sum('flagged invalid' in m for m in captured_log) == 3
+
+
+def test_missing_paths_point_to_readme(mixed_videos, tmp_path):
+    root, list_file, _ = mixed_videos
+    init_default_scope('mmaction')
+    with pytest.raises(FileNotFoundError, match='nope.txt.*data/README.md'):
+        DATASETS.build(_dataset_cfg(root, str(tmp_path / 'nope.txt'), False))
+    with pytest.raises(FileNotFoundError, match='no_root.*data/README.md'):
+        DATASETS.build(_dataset_cfg(str(tmp_path / 'no_root'), list_file,
+                                    False))
+    bad_list = tmp_path / 'bad.txt'
+    bad_list.write_text('a video.mp4 3\n')
+    with pytest.raises(ValueError, match='bad.txt.*delimiter'):
+        DATASETS.build(_dataset_cfg(root, str(bad_list), False))
+
+
+def _prediction(label, scores, invalid=None):
+    sample = ActionDataSample().set_gt_labels(label)
+    sample.set_pred_score(torch.tensor(scores))
+    if invalid:
+        sample.set_metainfo({INVALID_KEY: invalid})
+    return sample.to_dict()
+
+
+def test_valid_acc_metric_excludes_flagged_samples(captured_log):
+    bad = dict(filename='videos/bad.mp4', reason='zero-byte file')
+    batch = [
+        _prediction(0, [0.9, 0.1]),
+        _prediction(1, [0.2, 0.8]),
+        _prediction(1, [0.7, 0.3], invalid=bad),
+    ]
+    metric = ValidAccMetric(metric_options=dict(top_k_accuracy=dict(
+        topk=(1, ))))
+    metric.process(None, batch)
+    results = metric.evaluate(3)
+    assert results == {
+        'acc/top1': 1.0, 'acc/mean1': 1.0, 'acc/evaluated': 2,
+        'acc/excluded': 1
+    }
+    assert any('videos/bad.mp4' in m for m in captured_log)
+
+    strict = ValidAccMetric(strict=True)
+    strict.process(None, batch)
+    with pytest.raises(RuntimeError, match='videos/bad.mp4.*zero-byte'):
+        strict.evaluate(3)
+
+
+class _FakeRunner:
+    epoch = 0
+
+    def __init__(self, logger):
+        self.logger = logger
+
+
+def test_hook_reports_counts_and_paths(captured_log):
+    logger = MMLogger.get_current_instance()
+    hook = BadSampleReportHook()
+    runner = _FakeRunner(logger)
+    skipped = [dict(filename='a.mp4', reason='missing file')]
+    sample = ActionDataSample()
+    sample.set_metainfo({SKIPPED_KEY: skipped})
+    hook.after_train_iter(runner, 0, dict(data_samples=[sample, sample]))
+    hook.after_train_epoch(runner)
+    assert any('Train epoch 1: 1 bad videos skipped (2 times)' in m
+               and 'a.mp4: missing file' in m for m in captured_log)
+    hook.after_train_epoch(runner)
+    assert captured_log[-1] == 'Train epoch 1: no bad videos'
+
+    invalid = ActionDataSample()
+    invalid.set_metainfo(
+        {INVALID_KEY: dict(filename='b.mp4', reason='zero-byte file')})
+    hook.after_test_iter(runner, 0, dict(data_samples=[invalid]))
+    hook.after_test_epoch(runner)
+    assert any('Test: 1 bad videos flagged invalid' in m
+               and 'b.mp4' in m for m in captured_log)
+
+
+@MODELS.register_module(force=True)
+class _TinyVideoBackbone(nn.Module):
+    """(N, 3, T, H, W) -> (N, 8, T, H, W) features."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv3d(3, 8, 1)
+
+    def forward(self, x):
+        return self.conv(x)
+
+
+def test_runner_reports_bad_samples_with_workers(mixed_videos, tmp_path):
+    root, list_file, _ = mixed_videos
+    loader = dict(batch_size=2, num_workers=2, persistent_workers=False,
+                  sampler=dict(type='DefaultSampler', shuffle=False))
+    runner = Runner(
+        model=dict(
+            type='Recognizer3D',
+            backbone=dict(type='_TinyVideoBackbone'),
+            cls_head=dict(type='I3DHead', num_classes=5, in_channels=8,
+                          average_clips='prob'),
+            data_preprocessor=dict(type='ActionDataPreprocessor',
+                                   format_shape='NCTHW')),
+        work_dir=str(tmp_path / 'work'),
+        train_dataloader=dict(
+            dataset=_dataset_cfg(root, list_file, False), **loader),
+        val_dataloader=dict(
+            dataset=_dataset_cfg(root, list_file, True), **loader),
+        train_cfg=dict(by_epoch=True, max_epochs=1, val_interval=1),
+        val_cfg=dict(),
+        val_evaluator=dict(type='ValidAccMetric'),
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
+        custom_hooks=[dict(type='BadSampleReportHook')],
+        default_hooks=dict(checkpoint=None),
+        default_scope='mmaction')
+    runner.train()
+    log_file, = glob.glob(str(tmp_path / 'work' / '*' / '*.log'))
+    with open(log_file) as f:
+        log = f.read()
+    assert 'Train epoch 1: 3 bad videos skipped' in log
+    assert 'Validation: 3 bad videos flagged invalid' in log
+    assert 'acc/evaluated: 2' in log and 'acc/excluded: 3' in log

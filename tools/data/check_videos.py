@@ -1,0 +1,202 @@
+"""Check that every video of an mmaction2 list decodes, and drop bad entries.
+
+Usage::
+
+    python tools/data/check_videos.py LIST ROOT [--out-dir DIR]
+        [--workers N] [--min-frames N] [--full-decode]
+
+``LIST`` holds ``<path relative to ROOT> <label>`` lines. Each video is opened
+with decord in a pool of worker processes and classified as
+
+* ``ok``          opens and its first, middle and last frames decode
+  (every frame with ``--full-decode``);
+* ``missing``     no file at the path;
+* ``unreadable``  zero-byte file, or decord raises while opening/decoding;
+* ``zero_frames`` opens but reports no frames;
+* ``too_short``   fewer frames than ``--min-frames``.
+
+``--min-frames`` should be the span of one training clip,
+``clip_len * frame_interval`` of ``SampleFrames``: for the 8x1x1 recipe with
+``frame_interval=16`` a clip spans 8 * 16 = 128 frames. Shorter videos do not
+crash mmaction2 (``SampleFrames`` loops them) but repeat frames.
+
+Writes ``<list stem>.report.json`` (counts and every non-ok entry with its
+reason) and ``<list stem>.clean.txt`` (the ok lines, unchanged) next to the
+list or into ``--out-dir``, prints a summary table and exits with code 0.
+"""
+import argparse
+import json
+import multiprocessing
+import os
+import os.path as osp
+import sys
+from typing import List, Optional, Tuple
+
+from tqdm import tqdm
+
+STATUSES = ('ok', 'missing', 'unreadable', 'zero_frames', 'too_short')
+
+
+def check_video(path: str, min_frames: int = 1,
+                full_decode: bool = False) -> Tuple[str, str, int]:
+    """Classify one video file.
+
+    Returns:
+        ``(status, reason, num_frames)``; ``num_frames`` is -1 when the
+        video could not be opened.
+    """
+    if not osp.exists(path):
+        return 'missing', 'no such file', -1
+    if osp.getsize(path) == 0:
+        return 'unreadable', 'zero-byte file', -1
+    import decord
+    try:
+        reader = decord.VideoReader(path, num_threads=1)
+        num_frames = len(reader)
+    except Exception as err:
+        return 'unreadable', f'cannot open: {_first_line(err)}', -1
+    if num_frames == 0:
+        return 'zero_frames', 'decord reports 0 frames', 0
+    indices = (range(num_frames) if full_decode else sorted(
+        {0, num_frames // 2, num_frames - 1}))
+    try:
+        for index in indices:
+            reader[index].asnumpy()
+    except Exception as err:
+        return ('unreadable',
+                f'frame {index} of {num_frames} fails: {_first_line(err)}',
+                num_frames)
+    if num_frames < min_frames:
+        return ('too_short', f'{num_frames} frames < --min-frames '
+                f'{min_frames}', num_frames)
+    return 'ok', '', num_frames
+
+
+def _first_line(err: Exception) -> str:
+    text = str(err).strip().splitlines()
+    return f'{type(err).__name__}: {text[0] if text else ""}'
+
+
+def _check_entry(job: Tuple[str, int, bool]) -> Tuple[str, str, int]:
+    """Pool worker: ``(path, min_frames, full_decode)`` -> check_video."""
+    path, min_frames, full_decode = job
+    return check_video(path, min_frames, full_decode)
+
+
+def read_list(list_file: str) -> List[str]:
+    """Read the non-empty lines of an annotation list."""
+    if not osp.isfile(list_file):
+        raise FileNotFoundError(
+            f'annotation list not found: {list_file}; build it with '
+            'tools/data/build_video_list.py (see data/README.md).')
+    with open(list_file) as f:
+        return [line.rstrip('\n') for line in f if line.strip()]
+
+
+def check_list(list_file: str,
+               root: str,
+               out_dir: Optional[str] = None,
+               workers: int = 0,
+               min_frames: int = 1,
+               full_decode: bool = False,
+               delimiter: Optional[str] = None) -> dict:
+    """Check every entry of a list and write the report and clean list.
+
+    Args:
+        list_file: Annotation list, ``<path><delimiter><label>`` per line.
+        root: Directory the list paths are relative to.
+        out_dir: Where to write outputs; defaults to the list's folder.
+        workers: Worker processes; 0 means one per CPU core.
+        min_frames: Videos with fewer frames are ``too_short``.
+        full_decode: Decode every frame instead of first/middle/last.
+        delimiter: Path/label separator; ``None`` splits on whitespace.
+
+    Returns:
+        The report dict (also written as JSON).
+    """
+    if not osp.isdir(root):
+        raise FileNotFoundError(
+            f'video root not found: {root}; pass the directory the paths in '
+            f'{list_file} are relative to (see data/README.md).')
+    lines = read_list(list_file)
+    paths = [osp.join(root, line.split(delimiter)[0]) for line in lines]
+    jobs = [(path, min_frames, full_decode) for path in paths]
+    workers = workers or os.cpu_count() or 1
+    with multiprocessing.Pool(workers) as pool:
+        results = list(
+            tqdm(pool.imap(_check_entry, jobs, chunksize=4),
+                 total=len(jobs), desc='checking videos', unit='video'))
+
+    stem = osp.splitext(osp.basename(list_file))[0]
+    out_dir = out_dir or osp.dirname(osp.abspath(list_file))
+    os.makedirs(out_dir, exist_ok=True)
+    clean_file = osp.join(out_dir, f'{stem}.clean.txt')
+    report_file = osp.join(out_dir, f'{stem}.report.json')
+    counts = {status: 0 for status in STATUSES}
+    problems = []
+    with open(clean_file, 'w') as clean:
+        for line, path, (status, reason, num_frames) in zip(
+                lines, paths, results):
+            counts[status] += 1
+            if status == 'ok':
+                clean.write(line + '\n')
+            else:
+                problems.append(dict(line=line, path=path, status=status,
+                                     reason=reason, num_frames=num_frames))
+    report = dict(list=list_file, root=root, min_frames=min_frames,
+                  full_decode=full_decode, total=len(lines), counts=counts,
+                  clean_list=clean_file, problems=problems)
+    with open(report_file, 'w') as f:
+        json.dump(report, f, indent=2)
+    report['report'] = report_file
+    return report
+
+
+def format_summary(report: dict) -> str:
+    """A plain-text table of the counts per status."""
+    rows = [('status', 'videos')]
+    rows += [(status, str(n)) for status, n in report['counts'].items()]
+    rows.append(('total', str(report['total'])))
+    width = max(len(r[0]) for r in rows)
+    lines = [f'{name:<{width}}  {count:>7}' for name, count in rows]
+    lines.insert(1, '-' * (width + 9))
+    lines.insert(len(lines) - 1, '-' * (width + 9))
+    return '\n'.join(lines)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(
+        description='Decode every video of an mmaction2 list, report bad '
+        'ones and write a cleaned list.')
+    parser.add_argument('list', help='annotation list (path label per line)')
+    parser.add_argument('root', help='directory the list paths start from')
+    parser.add_argument('--out-dir', help='output folder (default: the '
+                        "list's folder)")
+    parser.add_argument('--workers', type=int, default=0,
+                        help='worker processes (default: one per CPU core)')
+    parser.add_argument('--min-frames', type=int, default=1,
+                        help='minimum frames, e.g. clip_len * frame_interval '
+                        '= 128 for 8 frames at interval 16 (default 1)')
+    parser.add_argument('--full-decode', action='store_true',
+                        help='decode every frame (slow, thorough)')
+    parser.add_argument('--delimiter', default=None,
+                        help='path/label separator (default: whitespace)')
+    args = parser.parse_args(argv)
+    try:
+        report = check_list(args.list, args.root, args.out_dir, args.workers,
+                            args.min_frames, args.full_decode, args.delimiter)
+    except FileNotFoundError as err:
+        print(f'error: {err}', file=sys.stderr)
+        sys.exit(2)
+    print(format_summary(report))
+    for problem in report['problems'][:20]:
+        print(f'{problem["status"]:<11} {problem["path"]}: '
+              f'{problem["reason"]}')
+    if len(report['problems']) > 20:
+        print(f'... {len(report["problems"]) - 20} more in '
+              f'{report["report"]}')
+    print(f'clean list: {report["clean_list"]}\nreport: {report["report"]}')
+
+
+if __name__ == '__main__':
+    main()
