@@ -17,7 +17,10 @@ model = dict(
         mean={{_base_.pixel_mean}}, std={{_base_.pixel_std}}, to_rgb=True))
 
 data_root = 'data/demo'
-train_pipeline = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(48, 48)),
+    dict(type='PackInputs')]
 test_pipeline = train_pipeline
 train_dataloader = dict(
     batch_size=64,

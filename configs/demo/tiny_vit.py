@@ -13,7 +13,8 @@ pixel_std = [127.5, 127.5, 127.5]
 # Schedule pieces common to every demo run.
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=20),
-    checkpoint=dict(type='CheckpointHook', interval=-1, save_last=True, max_keep_ckpts=1))
+    checkpoint=dict(type='CheckpointHook', interval=-1, save_last=True, max_keep_ckpts=1,
+                    published_keys=['meta', 'state_dict']))
 log_processor = dict(by_epoch=True, window_size=20)
 randomness = dict(seed=0, deterministic=False)
 env_cfg = dict(cudnn_benchmark=False, mp_cfg=dict(mp_start_method='fork'), dist_cfg=dict(backend='gloo'))

@@ -95,3 +95,15 @@ def setup_launcher(cfg, launcher):
     cfg.model_wrapper_cfg = cpu_ddp_wrapper_cfg(cfg)
     print_log(f'CUDA is not available: rank {os.environ["RANK"]} of {os.environ["WORLD_SIZE"]} '
               'runs on CPU with the gloo backend', logger='current')
+
+
+def close_launcher():
+    """Leave the process group once every rank is done.
+
+    Without it, a gloo process group can abort at interpreter exit
+    ("terminate called without an active exception") while another rank is
+    still finishing, which fails the whole job.
+    """
+    if torch_dist.is_initialized():
+        torch_dist.barrier()
+        torch_dist.destroy_process_group()

@@ -3,9 +3,12 @@
 Checkpoints are read with ``weights_only=True``. mmengine's own training
 checkpoints also pickle a few harmless objects (the message hub's
 ``HistoryBuffer``, numpy scalars and arrays, ``collections.OrderedDict``);
-exactly those are allow-listed, nothing else.
+exactly those are allow-listed, nothing else. A ``HistoryBuffer`` pickles
+its statistics methods as ``getattr(HistoryBuffer, 'mean')``: ``getattr``
+is replaced by a version that only looks up public methods of that class.
 """
 import collections
+import pickle
 
 import numpy as np
 import torch
@@ -20,7 +23,15 @@ def _numpy_globals():
     return found
 
 
-SAFE_GLOBALS = [HistoryBuffer, collections.OrderedDict, collections.defaultdict, *_numpy_globals()]
+def history_buffer_method(owner, name):
+    """``getattr`` restricted to what ``HistoryBuffer`` pickles: its public methods, e.g. ``mean``."""
+    if owner is HistoryBuffer and not name.startswith('_') and callable(vars(HistoryBuffer).get(name)):
+        return getattr(owner, name)
+    raise pickle.UnpicklingError(f'refusing getattr({owner!r}, {name!r}) in a checkpoint')
+
+
+SAFE_GLOBALS = [HistoryBuffer, collections.OrderedDict, collections.defaultdict, *_numpy_globals(),
+                (history_buffer_method, 'builtins.getattr')]
 
 
 def safe_torch_load(path, map_location='cpu'):

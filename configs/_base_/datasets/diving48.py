@@ -6,8 +6,8 @@ _base_ = ['./kinetics400.py']
 data_root = 'data/diving48'
 ann_file_train = f'{data_root}/diving48_train_list_videos.txt'
 ann_file_val = f'{data_root}/diving48_val_list_videos.txt'
-video_root_train = f'{data_root}/videos'
-video_root_val = f'{data_root}/videos'
+video_root_train = f'{data_root}/rgb'
+video_root_val = f'{data_root}/rgb'
 
 train_dataloader = dict(dataset=dict(ann_file=ann_file_train, data_prefix=dict(video=video_root_train)))
 val_dataloader = dict(dataset=dict(ann_file=ann_file_val, data_prefix=dict(video=video_root_val)))

@@ -1,0 +1,150 @@
+"""Inference in a few lines: build a model from a config and checkpoint, classify a video or image.
+
+Example::
+
+    from loki_video.apis import init_model, inference_video
+    model = init_model('configs/loki_k400_8x1x1.py', 'work_dirs/loki_k400_8x1x1/epoch_30.pth')
+    inference_video(model, 'demo.mp4', topk=5, labels='loki_video/labels/kinetics400.txt')
+    # [{'index': 12, 'score': 0.91, 'name': 'bowling'}, ...]
+"""
+from types import SimpleNamespace
+
+import torch
+from mmengine.config import Config
+from mmengine.logging import MMLogger
+from mmengine.registry import init_default_scope
+
+from loki_video.config import VIDEO_SCOPE, build_model, load_config
+
+from .inputs import is_video_config, model_inputs, source_kind
+from .labels import resolve_labels
+
+
+def _as_config(config, cfg_options=None):
+    if isinstance(config, Config):
+        cfg = config.copy()
+        if cfg_options:
+            cfg.merge_from_dict(cfg_options)
+        init_default_scope(cfg.get('default_scope', VIDEO_SCOPE))
+        import loki_video.models  # noqa: F401  (registers TunableViT)
+        return cfg
+    return load_config(str(config), cfg_options)
+
+
+def load_checkpoint(model, cfg, path):
+    """Load a checkpoint onto a built model as ``tools/test.py`` does.
+
+    Files are read by the safe local loader; tunable-only checkpoints are
+    checked against the pretrained file the model was built from and
+    completed with its frozen weights, foreign (AIM) checkpoints converted
+    (see :mod:`loki_video.engine.tunable_checkpoint_hook`, which does the
+    work here exactly as during training).
+    """
+    import loki_video.engine  # noqa: F401  (registers the safe local checkpoint loader)
+    from mmengine.runner import CheckpointLoader, load_state_dict
+    from loki_video.engine.tunable_checkpoint_hook import TunableCheckpointHook
+
+    logger = MMLogger.get_current_instance()
+    checkpoint = CheckpointLoader.load_checkpoint(str(path), map_location='cpu')
+    if not isinstance(checkpoint, dict):
+        raise TypeError(f'{path} holds a {type(checkpoint).__name__}, not a checkpoint dict')
+    # The hook reads the config, the model and a logger from the runner it is given.
+    TunableCheckpointHook().after_load_checkpoint(SimpleNamespace(cfg=cfg, model=model, logger=logger),
+                                                  checkpoint)
+    load_state_dict(model, checkpoint['state_dict'], strict=False, logger=logger)
+
+
+def init_model(config, checkpoint=None, device='cpu', cfg_options=None):
+    """Build the model of a video or image config, load a checkpoint, set eval mode.
+
+    Args:
+        config: a config path or a loaded ``mmengine.Config``.
+        checkpoint: a training checkpoint (full or tunable-only), an AIM
+            release, or None (the weights the config builds: random or
+            ``model.backbone.pretrained``).
+        device: e.g. ``'cpu'`` or ``'cuda:0'``.
+        cfg_options: a dict of config overrides, as ``--cfg-options``.
+
+    Returns:
+        the model in eval mode; its config is ``model.cfg``.
+    """
+    cfg = _as_config(config, cfg_options)
+    model = build_model(cfg)
+    if checkpoint is not None:
+        load_checkpoint(model, cfg, checkpoint)
+    model.cfg = cfg
+    return model.to(device).eval()
+
+
+def sample_scores(sample):
+    """Class scores (num_classes,) of one predicted data sample (mmaction2 or mmpretrain)."""
+    # mmaction2 1.x stores ``pred_scores.item``; mmpretrain ``pred_score``.
+    scores = sample.pred_scores.item if 'pred_scores' in sample else sample.pred_score
+    return scores.float().cpu()
+
+
+def class_scores(model, batch):
+    """Class scores (num_classes,) of a batch of one input, all views averaged by the model."""
+    with torch.no_grad():
+        return sample_scores(model.test_step(batch)[0])
+
+
+def top_predictions(scores, topk=5, labels=None):
+    """The ``topk`` best classes, best first.
+
+    Returns:
+        ``[(index, score), ...]``, or ``[{'index', 'score', 'name'}, ...]``
+        when ``labels`` (a list of names or a label file) is given.
+    """
+    labels = resolve_labels(labels)
+    if labels is not None and len(labels) != len(scores):
+        raise ValueError(f'{len(labels)} label names for a model with {len(scores)} classes: '
+                         'pass the label file of the dataset the model was trained on')
+    values, indices = scores.topk(min(topk, len(scores)))
+    pairs = [(int(i), float(v)) for i, v in zip(indices, values)]
+    if labels is None:
+        return pairs
+    return [dict(index=i, score=v, name=labels[i]) for i, v in pairs]
+
+
+def predict(model, source, topk=5, views=None, labels=None):
+    """Classify a video path, frames array, image path or image array.
+
+    Args:
+        model: from :func:`init_model`.
+        source: see :func:`loki_video.apis.inputs.model_inputs`.
+        topk: number of classes returned.
+        views: test views ``'CLIPSxCROPS'`` (e.g. ``'3x3'``); None keeps the config's.
+        labels: class names or a label file, to name the classes.
+
+    Returns:
+        see :func:`top_predictions`.
+    """
+    return top_predictions(class_scores(model, model_inputs(model.cfg, source, views)), topk, labels)
+
+
+def inference_video(model, video, topk=5, views=None, labels=None):
+    """Classify a video (path or (T, H, W, 3) uint8 RGB frames) with the test pipeline.
+
+    The model needs a video config. Returns: see :func:`top_predictions`.
+    """
+    if not is_video_config(model.cfg):
+        raise ValueError('inference_video needs a video (mmaction) config; use inference_image')
+    if source_kind(video) != 'video':
+        raise ValueError('inference_video was given an image; use inference_image')
+    return predict(model, video, topk, views, labels)
+
+
+def inference_image(model, image, topk=5, labels=None):
+    """Classify an image (path or (H, W, 3) uint8 RGB array).
+
+    With an image (mmpretrain) config the test pipeline runs on the image.
+    With a video config the image is a still clip: the frame sampler of the
+    test pipeline repeats it to the clip length.
+
+    Returns:
+        see :func:`top_predictions`.
+    """
+    if source_kind(image) != 'image':
+        raise ValueError('inference_image was given a video; use inference_video')
+    return predict(model, image, topk, labels=labels)

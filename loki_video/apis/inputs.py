@@ -1,0 +1,211 @@
+"""Turn a video file, a frames array or an image into a model input with a config's test pipeline.
+
+Video configs (``default_scope='mmaction'``) read files with the pipeline as
+it is (``DecordInit`` ... ``PackActionInputs``); for frames already in
+memory, the pipeline's ``*Init`` step is dropped and its ``*Decode`` step
+becomes mmaction2's ``ArrayDecode``. Image configs (``'mmpretrain'``) get the
+image as the BGR array their loading step (``LoadImageFromFile``/``ToBGR``)
+would give, and the loading step is dropped.
+"""
+import copy
+import os
+import os.path as osp
+
+import cv2  # imported before decord: decord bundles a zlib that breaks cv2's PNG decoding
+import numpy as np
+from mmengine.dataset import Compose, pseudo_collate
+
+from loki_video.engine.views import count_views, get_test_pipeline, parse_views, set_views
+
+VIDEO_SCOPE = 'mmaction'
+VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.m4v')
+IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.webp', '.tif', '.tiff')
+IMAGE_LOADERS = ('LoadImageFromFile', 'ToBGR')
+# The first formatting step of each family: an extra resize goes right before it.
+FORMAT_STEPS = ('FormatShape', 'PackInputs', 'PackActionInputs')
+
+
+def is_video_config(cfg):
+    """Whether ``cfg`` is an mmaction2 (video) config rather than an mmpretrain (image) one."""
+    return cfg.get('default_scope', VIDEO_SCOPE) == VIDEO_SCOPE
+
+
+def input_kind(path):
+    """``'video'`` or ``'image'`` from a file's extension."""
+    suffix = osp.splitext(path)[1].lower()
+    if suffix in VIDEO_EXTENSIONS:
+        return 'video'
+    if suffix in IMAGE_EXTENSIONS:
+        return 'image'
+    raise ValueError(f'{path}: unknown file type {suffix!r}; videos: {VIDEO_EXTENSIONS}, '
+                     f'images: {IMAGE_EXTENSIONS}')
+
+
+def collect_inputs(paths):
+    """Video and image files of the given files and folders (folders searched recursively, sorted).
+
+    Returns:
+        ``[(file, name), ...]``: ``name`` identifies the file in output file
+        names: its path below the folder given (separators as ``__``, no
+        extension), or its own name without extension.
+    """
+    found = []
+    for path in paths:
+        if osp.isfile(path):
+            found.append((path, osp.splitext(osp.basename(path))[0]))
+        elif osp.isdir(path):
+            for folder, _, files in sorted(os.walk(path)):
+                for name in sorted(files):
+                    if osp.splitext(name)[1].lower() in VIDEO_EXTENSIONS + IMAGE_EXTENSIONS:
+                        file = osp.join(folder, name)
+                        found.append((file, osp.splitext(osp.relpath(file, path))[0].replace(os.sep, '__')))
+        else:
+            raise FileNotFoundError(f'input {path} does not exist')
+    if not found:
+        raise FileNotFoundError(f'no video ({VIDEO_EXTENSIONS}) or image ({IMAGE_EXTENSIONS}) files in {list(paths)}')
+    return found
+
+
+def read_image_rgb(path):
+    """An image file as an (H, W, 3) uint8 RGB array."""
+    image = cv2.imread(path, cv2.IMREAD_COLOR)
+    if image is None:
+        raise FileNotFoundError(f'cannot read image {path}: missing file or unsupported format')
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def test_pipeline(cfg, views=None, size=None):
+    """A copy of the config's test transforms (list of dicts), edited for inference.
+
+    Args:
+        cfg: a loaded config.
+        views: ``'CLIPSxCROPS'`` or ``(clips, crops)`` test views (video configs).
+        size: ``(H, W)``: resize every frame to this size right before
+            formatting, i.e. after the pipeline's own resize and crop.
+    """
+    cfg = copy.deepcopy(cfg)
+    if views is not None:
+        clips, crops = parse_views(views) if isinstance(views, str) else views
+        if count_views(get_test_pipeline(cfg)) != (clips, crops):
+            set_views(cfg, clips, crops)
+    pipeline = list(get_test_pipeline(cfg))
+    if size is not None:
+        index = next((i for i, t in enumerate(pipeline) if t['type'] in FORMAT_STEPS), None)
+        if index is None:
+            raise ValueError(f'the test pipeline has none of {FORMAT_STEPS}, so --size has no place '
+                             'to resize the frames')
+        height, width = size
+        pipeline.insert(index, dict(type='Resize', scale=(int(width), int(height)), keep_ratio=False))
+    return pipeline
+
+
+def _array_video_pipeline(pipeline):
+    """Video transforms for frames in memory: no ``*Init``, ``ArrayDecode`` for ``*Decode``."""
+    edited = []
+    for transform in pipeline:
+        name = transform['type']
+        if name.endswith('Init'):
+            continue
+        edited.append(dict(type='ArrayDecode') if name.endswith('Decode') else transform)
+    return edited
+
+
+def _check_frames(frames):
+    frames = np.asarray(frames)
+    if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
+        raise ValueError(f'frames must be a (T, H, W, 3) uint8 RGB array, got shape {frames.shape} '
+                         f'and dtype {frames.dtype}')
+    return frames
+
+
+def video_inputs(cfg, video, views=None, size=None):
+    """Run a video config's test pipeline on a video file or frames; return a collated batch.
+
+    Args:
+        video: a video path, or frames as a (T, H, W, 3) uint8 RGB array.
+
+    Returns:
+        ``dict(inputs=[tensor (V, C, T', H', W')], data_samples=[ActionDataSample])``,
+        V = clips x crops views, ready for ``model.test_step``.
+    """
+    pipeline = test_pipeline(cfg, views, size)
+    if isinstance(video, str):
+        if not osp.isfile(video):
+            raise FileNotFoundError(f'video {video} does not exist')
+        results = dict(filename=video, label=-1, start_index=0, modality='RGB')
+    else:
+        frames = _check_frames(video)
+        pipeline = _array_video_pipeline(pipeline)
+        results = dict(array=frames, total_frames=len(frames), label=-1, start_index=0, modality='RGB')
+    return pseudo_collate([Compose(pipeline)(results)])
+
+
+def image_inputs(cfg, image, size=None):
+    """Run an image config's test pipeline (without its loading step) on an image.
+
+    Args:
+        image: an image path, or an (H, W, 3) uint8 RGB array.
+
+    Returns:
+        ``dict(inputs=[tensor (C, H', W')], data_samples=[DataSample])`` (BGR channels,
+        as after ``LoadImageFromFile``), ready for ``model.test_step``.
+    """
+    rgb = read_image_rgb(image) if isinstance(image, str) else np.asarray(image)
+    if rgb.ndim != 3 or rgb.shape[-1] != 3:
+        raise ValueError(f'image must be an (H, W, 3) RGB array, got shape {rgb.shape}')
+    bgr = np.ascontiguousarray(rgb[..., ::-1])
+    pipeline = [t for t in test_pipeline(cfg, size=size) if t['type'] not in IMAGE_LOADERS]
+    results = dict(img=bgr, img_shape=bgr.shape[:2], ori_shape=bgr.shape[:2])
+    return pseudo_collate([Compose(pipeline)(results)])
+
+
+def source_kind(source):
+    """``'video'`` or ``'image'``: a path by its extension, an array by its dimensions."""
+    if isinstance(source, str):
+        return input_kind(source)
+    if np.ndim(source) not in (3, 4):
+        raise ValueError(f'expected an (H, W, 3) image or (T, H, W, 3) frames, got shape {np.shape(source)}')
+    return 'image' if np.ndim(source) == 3 else 'video'
+
+
+def model_inputs(cfg, source, views=None, size=None):
+    """Batch of one input for any config, ready for ``model.test_step``.
+
+    Args:
+        source: a video or image path (told apart by extension), frames as a
+            (T, H, W, 3) uint8 RGB array, or an image as an (H, W, 3) one.
+        views: ``'CLIPSxCROPS'`` test views (video configs).
+        size: ``(H, W)`` frame size after the test pipeline's crop.
+
+    An image given to a video config becomes a still clip: the 1-frame array
+    goes through the test pipeline, whose frame sampler repeats it to the
+    clip length.
+    """
+    kind = source_kind(source)
+    if kind == 'image' and isinstance(source, str):
+        source = read_image_rgb(source)
+    if is_video_config(cfg):
+        return video_inputs(cfg, np.asarray(source)[None] if kind == 'image' else source, views, size)
+    if kind == 'video':
+        raise ValueError('a video was given to an image (mmpretrain) config; use a video config')
+    return image_inputs(cfg, source, size)
+
+
+def display_frames(cfg, batch):
+    """The frames the model saw, as (T, H, W, 3) uint8 RGB (first view of a video batch).
+
+    Pixel values are the pipeline's output before the data preprocessor's
+    normalisation; channels are flipped when the preprocessor has ``to_rgb``.
+    """
+    inputs = batch['inputs'][0]
+    if inputs.ndim == 5:                       # (V, C, T, H, W) video
+        frames = inputs[0].permute(1, 2, 3, 0)
+    elif inputs.ndim == 3:                     # (C, H, W) image
+        frames = inputs.permute(1, 2, 0)[None]
+    else:
+        raise ValueError(f'cannot display inputs of shape {tuple(inputs.shape)}; expected '
+                         '(V, C, T, H, W) from FormatShape(NCTHW) or (C, H, W)')
+    frames = frames.numpy().clip(0, 255).astype(np.uint8)
+    if cfg.model.get('data_preprocessor', {}).get('to_rgb', False):
+        frames = frames[..., ::-1]
+    return np.ascontiguousarray(frames)

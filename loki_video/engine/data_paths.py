@@ -1,0 +1,73 @@
+"""Check the data files of a config's dataloaders before anything slow (model, weights) is built.
+
+The Runner builds the model, loading its pretrained weights, long before it
+builds the datasets; a wrong path would only show after that. The tools call
+:func:`check_data_paths` first, so a missing annotation file or data folder
+fails within seconds with the config key and the path.
+"""
+import inspect
+import os.path as osp
+
+from mmengine.registry import DATASETS
+
+DATA_README = 'data/README.md'
+
+
+def _downloads(dataset_cfg):
+    """Whether the dataset may download its files itself (mmpretrain's CIFAR, MNIST, ...)."""
+    if 'download' in dataset_cfg:
+        return bool(dataset_cfg['download'])
+    dataset_type = dataset_cfg.get('type')
+    dataset_class = DATASETS.get(dataset_type) if isinstance(dataset_type, str) else dataset_type
+    if not inspect.isclass(dataset_class):
+        return False
+    parameter = inspect.signature(dataset_class).parameters.get('download')
+    return parameter is not None and bool(parameter.default)
+
+
+def dataset_paths(dataset_cfg, key):
+    """``(config key, path, 'file' | 'folder')`` of every local path a dataset config reads.
+
+    Follows dataset wrappers (``dataset=``, ``datasets=``); joins relative
+    ``ann_file`` and ``data_prefix`` paths to ``data_root`` as mmengine does.
+    """
+    if 'datasets' in dataset_cfg:
+        return [p for i, d in enumerate(dataset_cfg['datasets']) for p in dataset_paths(d, f'{key}.datasets.{i}')]
+    if 'dataset' in dataset_cfg:
+        return dataset_paths(dataset_cfg['dataset'], f'{key}.dataset')
+    if _downloads(dataset_cfg):
+        return []
+    data_root = dataset_cfg.get('data_root') or ''
+    paths = [(f'{key}.data_root', data_root, 'folder')] if data_root else []
+    if dataset_cfg.get('ann_file'):
+        paths.append((f'{key}.ann_file', osp.join(data_root, dataset_cfg['ann_file']), 'file'))
+    prefix = dataset_cfg.get('data_prefix') or {}
+    prefixes = prefix.items() if isinstance(prefix, dict) else [(None, prefix)]
+    for name, value in prefixes:
+        if value:
+            paths.append((f'{key}.data_prefix' + (f'.{name}' if name else ''), osp.join(data_root, value), 'folder'))
+    return [(k, p, kind) for k, p, kind in paths if '://' not in p]
+
+
+def check_data_paths(cfg, dataloaders):
+    """Raise FileNotFoundError listing each missing path of the named dataloaders' datasets.
+
+    Args:
+        cfg: the run config.
+        dataloaders: names such as ``('train_dataloader', 'val_dataloader')``;
+            absent or None entries are skipped.
+    """
+    missing = []
+    for name in dataloaders:
+        loader = cfg.get(name)
+        if not loader or 'dataset' not in loader:
+            continue
+        for key, path, kind in dataset_paths(loader['dataset'], f'{name}.dataset'):
+            exists = osp.isfile(path) if kind == 'file' else osp.isdir(path)
+            if not exists:
+                missing.append(f'{key}: {kind} {path} does not exist')
+    if missing:
+        raise FileNotFoundError(
+            'missing data:\n  ' + '\n  '.join(missing) +
+            f'\nPrepare the data as described in {DATA_README}, or point the config at it '
+            'with --cfg-options KEY=PATH (keys as listed above).')

@@ -1,0 +1,27 @@
+"""Config edits shared by tools/train.py and tools/test.py."""
+import os.path as osp
+
+# Hooks every run needs, whatever the config's custom_hooks list (a child config replaces the list).
+ENGINE_HOOKS = ('ParameterReportHook', 'EpochSeedHook', 'TunableCheckpointHook')
+
+
+def set_work_dir(cfg, work_dir, config_path):
+    """``cfg.work_dir`` from the command line, else the config, else ``./work_dirs/<config name>``."""
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(config_path))[0])
+
+
+def add_engine_hooks(cfg):
+    """Append the ``ENGINE_HOOKS`` missing from ``cfg.custom_hooks``."""
+    hooks = list(cfg.get('custom_hooks') or [])
+    present = {hook.get('type') for hook in hooks if isinstance(hook, dict)}
+    cfg.custom_hooks = hooks + [dict(type=name) for name in ENGINE_HOOKS if name not in present]
+
+
+def build_runner(cfg):
+    """``Runner.from_cfg(cfg)``, or the runner registered as ``cfg.runner_type``."""
+    from mmengine.registry import RUNNERS
+    from mmengine.runner import Runner
+    return RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)

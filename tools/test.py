@@ -1,0 +1,100 @@
+"""Test a checkpoint: top-1, top-5 and mean class accuracy, with the views per video.
+
+    python tools/test.py CONFIG CKPT [--work-dir DIR] [--dump PKL] [--views CLIPSxCROPS]
+        [--max-testing-views N] [--strict] [--cfg-options KEY=VALUE ...]
+        [--launcher {none,pytorch,slurm,mpi}]
+
+The report goes to the log and to WORK_DIR/test_<clips>x<crops>.json (test.json for image
+configs). CKPT may be a full or tunable-only checkpoint of this project or a foreign one
+(AIM's released models), converted on loading.
+"""
+import argparse
+import os
+import os.path as osp
+
+from loki_video.config import DictAction, load_config
+from loki_video.engine.data_paths import check_data_paths
+from loki_video.engine.launcher import LAUNCHERS, close_launcher, setup_launcher
+from loki_video.engine.run_setup import add_engine_hooks, build_runner, set_work_dir
+from loki_video.engine.views import count_views, get_test_pipeline, parse_views, set_views
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('config', help='test config file')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='folder for the log and the JSON report '
+                                           '(default ./work_dirs/<config name>)')
+    parser.add_argument('--dump', help='also save the predictions to this .pkl file')
+    parser.add_argument('--views', type=parse_views, metavar='CLIPSxCROPS',
+                        help='clips per video x crops per clip, e.g. 1x1, 3x1, 1x3, 3x3 (crops: 1, 3 or 10)')
+    parser.add_argument('--max-testing-views', type=int, metavar='N',
+                        help='run the backbone on at most N views at a time (saves memory; batch size 1)')
+    parser.add_argument('--strict', action='store_true',
+                        help='fail on unreadable test videos instead of excluding them (ValidAccMetric)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
+                        help='override config keys, e.g. test_dataloader.num_workers=2')
+    parser.add_argument('--launcher', choices=LAUNCHERS, default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def evaluators(cfg):
+    """``cfg.test_evaluator`` as a list of metric configs."""
+    evaluator = cfg.test_evaluator
+    return list(evaluator) if isinstance(evaluator, (list, tuple)) else [evaluator]
+
+
+def set_strict(cfg):
+    """Make every ``ValidAccMetric`` of the test evaluator raise on unreadable videos."""
+    metrics = [m for m in evaluators(cfg) if m.get('type') == 'ValidAccMetric']
+    if not metrics:
+        raise ValueError("--strict needs test_evaluator = dict(type='ValidAccMetric'), the metric that "
+                         'knows about unreadable videos; the config has '
+                         f"{[m.get('type') for m in evaluators(cfg)]}")
+    for metric in metrics:
+        metric['strict'] = True
+
+
+def merge_args(cfg, args):
+    """Apply the command-line options to ``cfg`` (``--cfg-options`` before the views report)."""
+    set_work_dir(cfg, args.work_dir, args.config)
+    cfg.load_from = args.checkpoint
+    if args.dump is not None:
+        if not args.dump.endswith(('.pkl', '.pickle')):
+            raise ValueError(f'--dump {args.dump}: the file name must end with .pkl')
+        cfg.test_evaluator = evaluators(cfg) + [dict(type='DumpResults', out_file_path=args.dump)]
+    if args.views is not None:
+        set_views(cfg, *args.views)
+    if args.max_testing_views is not None:
+        cfg.model.test_cfg = dict(cfg.model.get('test_cfg') or {}, max_testing_views=args.max_testing_views)
+        cfg.test_dataloader.batch_size = 1  # mmaction2 splits the views of one video at a time
+    if args.strict:
+        set_strict(cfg)
+    add_engine_hooks(cfg)
+    cfg.merge_from_dict(args.cfg_options)
+    views = count_views(get_test_pipeline(cfg))
+    clips, crops = views or (None, None)
+    filename = f'test_{clips}x{crops}.json' if views else 'test.json'
+    cfg.custom_hooks.append(dict(type='AccuracyReportHook', filename=filename, clips=clips, crops=crops))
+    return cfg
+
+
+def main():
+    args = parse_args()
+    cfg = merge_args(load_config(args.config), args)
+    try:
+        if '://' not in args.checkpoint and not osp.isfile(args.checkpoint):
+            raise FileNotFoundError(f'checkpoint {args.checkpoint} does not exist')
+        check_data_paths(cfg, ('test_dataloader', ))
+    except FileNotFoundError as error:
+        raise SystemExit(f'{args.config}: {error}')
+    setup_launcher(cfg, args.launcher)
+    build_runner(cfg).test()
+    close_launcher()
+
+
+if __name__ == '__main__':
+    main()

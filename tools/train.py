@@ -1,0 +1,88 @@
+"""Train a video (mmaction2) or image (mmpretrain) model from a config; its default_scope decides.
+
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp] [--no-validate]
+        [--auto-scale-lr] [--seed N] [--deterministic] [--full-checkpoint]
+        [--cfg-options KEY=VALUE ...] [--launcher {none,pytorch,slurm,mpi}]
+
+Several processes: tools/dist_train.sh (torchrun) or tools/slurm_train.sh; see docs/training.md.
+"""
+import argparse
+import os
+
+from loki_video.config import DictAction, load_config
+from loki_video.engine.data_paths import check_data_paths
+from loki_video.engine.launcher import LAUNCHERS, close_launcher, setup_launcher
+from loki_video.engine.run_setup import add_engine_hooks, build_runner, set_work_dir
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('config', help='train config file')
+    parser.add_argument('--work-dir', help='folder for logs and checkpoints (default ./work_dirs/<config name>)')
+    parser.add_argument('--resume', nargs='?', const='auto',
+                        help='resume from CKPT, or without a value from the latest checkpoint in the work dir')
+    parser.add_argument('--amp', action='store_true', help='automatic mixed precision (AmpOptimWrapper)')
+    parser.add_argument('--no-validate', action='store_true', help='do not validate during training')
+    parser.add_argument('--auto-scale-lr', action='store_true',
+                        help='scale the lr by the actual total batch size / auto_scale_lr.base_batch_size')
+    parser.add_argument('--seed', type=int, help='random seed (default: the config\'s, else random)')
+    parser.add_argument('--diff-rank-seed', action='store_true', help='a different seed on every rank')
+    parser.add_argument('--deterministic', action='store_true', help='deterministic cuDNN algorithms')
+    parser.add_argument('--full-checkpoint', action='store_true',
+                        help='save every weight, not only the tunable ones (checkpoint_cfg.mode=full)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
+                        help='override config keys, e.g. train_dataloader.batch_size=4')
+    parser.add_argument('--launcher', choices=LAUNCHERS, default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def merge_args(cfg, args):
+    """Apply the command-line options to ``cfg`` (``--cfg-options`` come last and win)."""
+    set_work_dir(cfg, args.work_dir, args.config)
+    if args.no_validate:
+        cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    if args.amp:
+        wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+        if wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
+            raise ValueError(f'--amp needs optim_wrapper.type OptimWrapper, the config has {wrapper}')
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if args.resume is not None:
+        cfg.resume = True
+        cfg.load_from = None if args.resume == 'auto' else args.resume
+    if args.auto_scale_lr:
+        if 'base_batch_size' not in (cfg.get('auto_scale_lr') or {}):
+            raise KeyError('--auto-scale-lr needs auto_scale_lr = dict(base_batch_size=...) in the config')
+        cfg.auto_scale_lr.enable = True
+    randomness = dict(cfg.get('randomness') or {})
+    if args.seed is not None:
+        randomness['seed'] = args.seed
+    if args.diff_rank_seed:
+        randomness['diff_rank_seed'] = True
+    if args.deterministic:
+        randomness['deterministic'] = True
+    cfg.randomness = randomness
+    if args.full_checkpoint:
+        cfg.checkpoint_cfg = dict(cfg.get('checkpoint_cfg') or {}, mode='full')
+    add_engine_hooks(cfg)
+    cfg.merge_from_dict(args.cfg_options)
+    return cfg
+
+
+def main():
+    args = parse_args()
+    cfg = merge_args(load_config(args.config), args)
+    try:
+        check_data_paths(cfg, ('train_dataloader', 'val_dataloader'))
+    except FileNotFoundError as error:
+        raise SystemExit(f'{args.config}: {error}')
+    setup_launcher(cfg, args.launcher)
+    build_runner(cfg).train()
+    close_launcher()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,76 @@
+"""Class-token attention of a video or image model, drawn over the frames it saw.
+
+    python tools/visualize_attention.py CONFIG CKPT INPUT [INPUT ...] --out DIR
+        [--layer N] [--mode last|rollout] [--size H W] [--device cpu] [--cfg-options KEY=VALUE ...]
+
+INPUT: video or image files, or folders of them. Videos go through the config's
+test pipeline with 1 clip and 1 crop (its frame sampling, resize and crop); an
+image given to a video config is a still clip. For each input, in DIR:
+
+* ``<name>_attention.png``: frames in columns; the frames, then the attention over them.
+* ``<name>_attention.npy``: the maps, float32 (T, h, w): T frames (1 for an image config),
+  h x w the patch grid; each map sums to 1 over the patches.
+
+``--mode last``: head-averaged spatial attention of block N (default: the last block).
+``--mode rollout``: attention rollout through blocks 0..N. Only spatial attention
+(among the tokens of one frame) counts; prompt tokens are left out. ``--size H W``
+resizes the frames after the test crop, e.g. to twice the training resolution
+(the patch grid grows with it). See docs/visualization.md.
+"""
+import argparse
+import os
+import os.path as osp
+
+import numpy as np
+from tqdm import tqdm
+
+from loki_video.apis import (collect_inputs, display_frames, init_model, model_inputs, resolve_labels,
+                             sample_scores, top_predictions)
+from loki_video.apis.inputs import is_video_config
+from loki_video.config import DictAction
+from loki_video.visualization import attention_grid, class_attention_maps, save_rgb
+from loki_video.visualization.attention import MODES
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('config', help='video or image config')
+    parser.add_argument('checkpoint', help='checkpoint (full or tunable-only)')
+    parser.add_argument('inputs', nargs='+', metavar='INPUT', help='video/image files or folders')
+    parser.add_argument('--out', required=True, help='output folder')
+    parser.add_argument('--layer', type=int, default=-1, help='block index (negative from the end; default -1)')
+    parser.add_argument('--mode', choices=MODES, default='last', help='one block or rollout (default last)')
+    parser.add_argument('--size', type=int, nargs=2, metavar=('H', 'W'), help='frame size fed to the model')
+    parser.add_argument('--labels', help='label file naming the predicted class (default: the config\'s label_file)')
+    parser.add_argument('--device', default='cpu', help="e.g. cpu or cuda:0")
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={}, help='override config keys')
+    return parser.parse_args(argv)
+
+
+def visualize(model, source, mode, layer, size=None):
+    """Attention of one input: (frames (T, H, W, 3) uint8 RGB, maps (T, h, w) float32, class scores)."""
+    cfg = model.cfg
+    batch = model_inputs(cfg, source, views=(1, 1) if is_video_config(cfg) else None, size=size)
+    maps, samples = class_attention_maps(model, batch, mode, layer)
+    frames = display_frames(cfg, batch)
+    return frames, maps[:len(frames)].numpy().astype(np.float32), sample_scores(samples[0])
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    files = collect_inputs(args.inputs)
+    model = init_model(args.config, args.checkpoint, args.device, args.cfg_options)
+    labels = resolve_labels(args.labels, model.cfg)
+    os.makedirs(args.out, exist_ok=True)
+    for path, name in tqdm(files, desc='attention maps', disable=len(files) < 2):
+        frames, maps, scores = visualize(model, path, args.mode, args.layer, args.size)
+        stem = osp.join(args.out, f'{name}_attention')
+        save_rgb(stem + '.png', attention_grid(frames, maps))
+        np.save(stem + '.npy', maps)
+        best = top_predictions(scores, 1, labels)[0]
+        best = best['name'] if labels else f'class {best[0]}'
+        tqdm.write(f'{path}: top-1 {best}; maps {maps.shape} -> {stem}.png, {stem}.npy')
+
+
+if __name__ == '__main__':
+    main()
