@@ -59,7 +59,7 @@ def set_strict(cfg):
 
 
 def merge_args(cfg, args):
-    """Apply the command-line options to ``cfg`` (``--cfg-options`` before the views report)."""
+    """Apply the command-line options to ``cfg`` (after ``--cfg-options``: explicit options win)."""
     set_work_dir(cfg, args.work_dir, args.config)
     cfg.load_from = args.checkpoint
     if args.dump is not None:
@@ -74,7 +74,6 @@ def merge_args(cfg, args):
     if args.strict:
         set_strict(cfg)
     add_engine_hooks(cfg)
-    cfg.merge_from_dict(args.cfg_options)
     views = count_views(get_test_pipeline(cfg))
     clips, crops = views or (None, None)
     filename = f'test_{clips}x{crops}.json' if views else 'test.json'
@@ -84,12 +83,13 @@ def merge_args(cfg, args):
 
 def main():
     args = parse_args()
-    cfg = merge_args(load_config(args.config), args)
+    cfg = load_config(args.config, args.cfg_options)
     try:
         if '://' not in args.checkpoint and not osp.isfile(args.checkpoint):
             raise FileNotFoundError(f'checkpoint {args.checkpoint} does not exist')
+        merge_args(cfg, args)
         check_data_paths(cfg, ('test_dataloader', ))
-    except FileNotFoundError as error:
+    except (FileNotFoundError, ValueError) as error:  # a wrong option or path: the message says what to do
         raise SystemExit(f'{args.config}: {error}')
     setup_launcher(cfg, args.launcher)
     build_runner(cfg).test()

@@ -9,6 +9,8 @@ Several processes: tools/dist_train.sh (torchrun) or tools/slurm_train.sh; see d
 import argparse
 import os
 
+from mmengine.device import get_device
+
 from loki_video.config import DictAction, load_config
 from loki_video.engine.data_paths import check_data_paths
 from loki_video.engine.launcher import LAUNCHERS, close_launcher, setup_launcher
@@ -40,11 +42,13 @@ def parse_args():
 
 
 def merge_args(cfg, args):
-    """Apply the command-line options to ``cfg`` (``--cfg-options`` come last and win)."""
+    """Apply the command-line options to ``cfg`` (after ``--cfg-options``: explicit options win)."""
     set_work_dir(cfg, args.work_dir, args.config)
     if args.no_validate:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     if args.amp:
+        if get_device() == 'cpu':
+            raise ValueError('--amp needs a GPU (or NPU/MLU): mixed precision is not available on CPU')
         wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
         if wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
             raise ValueError(f'--amp needs optim_wrapper.type OptimWrapper, the config has {wrapper}')
@@ -55,7 +59,7 @@ def merge_args(cfg, args):
         cfg.load_from = None if args.resume == 'auto' else args.resume
     if args.auto_scale_lr:
         if 'base_batch_size' not in (cfg.get('auto_scale_lr') or {}):
-            raise KeyError('--auto-scale-lr needs auto_scale_lr = dict(base_batch_size=...) in the config')
+            raise ValueError('--auto-scale-lr needs auto_scale_lr = dict(base_batch_size=...) in the config')
         cfg.auto_scale_lr.enable = True
     randomness = dict(cfg.get('randomness') or {})
     if args.seed is not None:
@@ -68,16 +72,16 @@ def merge_args(cfg, args):
     if args.full_checkpoint:
         cfg.checkpoint_cfg = dict(cfg.get('checkpoint_cfg') or {}, mode='full')
     add_engine_hooks(cfg)
-    cfg.merge_from_dict(args.cfg_options)
     return cfg
 
 
 def main():
     args = parse_args()
-    cfg = merge_args(load_config(args.config), args)
+    cfg = load_config(args.config, args.cfg_options)
     try:
+        merge_args(cfg, args)
         check_data_paths(cfg, ('train_dataloader', 'val_dataloader'))
-    except FileNotFoundError as error:
+    except (FileNotFoundError, ValueError) as error:  # a wrong option or path: the message says what to do
         raise SystemExit(f'{args.config}: {error}')
     setup_launcher(cfg, args.launcher)
     build_runner(cfg).train()

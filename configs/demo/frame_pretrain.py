@@ -1,8 +1,7 @@
-# Stage 1 of the demo: train the tiny ViT (every weight) to name the shape and
-# colour family of single frames (12 classes, data/demo/frames), so that the
-# video stage starts from an image-pretrained backbone as in the paper.
-_base_ = ['./tiny_vit.py']
-default_scope = 'mmpretrain'
+# Demo stage 1: train every weight of the tiny ViT to name the shape and colour
+# family of single frames (12 classes, data/demo/frames), so that the video
+# stage starts from an image-pretrained backbone, as in the paper.
+_base_ = ['../image/_base_/default_runtime.py', './tiny_vit.py']
 
 model = dict(
     type='ImageClassifier',
@@ -17,36 +16,31 @@ model = dict(
         mean={{_base_.pixel_mean}}, std={{_base_.pixel_std}}, to_rgb=True))
 
 data_root = 'data/demo'
-train_pipeline = [
+pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(48, 48)),
+    dict(type='Resize', scale=(_base_.img_size, _base_.img_size)),
     dict(type='PackInputs')]
-test_pipeline = train_pipeline
-train_dataloader = dict(
-    batch_size=64,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(type='CustomDataset', data_root=data_root, data_prefix='frames/train',
-                 pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=64,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type='CustomDataset', data_root=data_root, data_prefix='frames/val',
-                 pipeline=test_pipeline))
+
+
+def frame_loader(split, shuffle):
+    return dict(
+        batch_size=64,
+        num_workers=2,
+        persistent_workers=True,
+        sampler=dict(type='DefaultSampler', shuffle=shuffle),
+        dataset=dict(type='CustomDataset', data_root=data_root, data_prefix=f'frames/{split}',
+                     pipeline=pipeline))
+
+
+train_dataloader = frame_loader('train', True)
+val_dataloader = frame_loader('val', False)
+test_dataloader = frame_loader('test', False)
 val_evaluator = dict(type='Accuracy', topk=(1, ))
-test_dataloader = dict(
-    batch_size=64,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type='CustomDataset', data_root=data_root, data_prefix='frames/test',
-                 pipeline=test_pipeline))
 test_evaluator = val_evaluator
 
 max_epochs = 10
+# One checkpoint, at the end.
+default_hooks = dict(checkpoint=dict(interval=-1, save_last=True, save_best=None))
 train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=max_epochs)
 val_cfg = dict()
 test_cfg = dict()

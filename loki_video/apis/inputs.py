@@ -15,9 +15,9 @@ import cv2  # imported before decord: decord bundles a zlib that breaks cv2's PN
 import numpy as np
 from mmengine.dataset import Compose, pseudo_collate
 
+from loki_video.config import VIDEO_SCOPE
 from loki_video.engine.views import count_views, get_test_pipeline, parse_views, set_views
 
-VIDEO_SCOPE = 'mmaction'
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.m4v')
 IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.webp', '.tif', '.tiff')
 IMAGE_LOADERS = ('LoadImageFromFile', 'ToBGR')
@@ -74,7 +74,7 @@ def read_image_rgb(path):
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
-def test_pipeline(cfg, views=None, size=None):
+def inference_pipeline(cfg, views=None, size=None):
     """A copy of the config's test transforms (list of dicts), edited for inference.
 
     Args:
@@ -128,7 +128,7 @@ def video_inputs(cfg, video, views=None, size=None):
         ``dict(inputs=[tensor (V, C, T', H', W')], data_samples=[ActionDataSample])``,
         V = clips x crops views, ready for ``model.test_step``.
     """
-    pipeline = test_pipeline(cfg, views, size)
+    pipeline = inference_pipeline(cfg, views, size)
     if isinstance(video, str):
         if not osp.isfile(video):
             raise FileNotFoundError(f'video {video} does not exist')
@@ -154,7 +154,7 @@ def image_inputs(cfg, image, size=None):
     if rgb.ndim != 3 or rgb.shape[-1] != 3:
         raise ValueError(f'image must be an (H, W, 3) RGB array, got shape {rgb.shape}')
     bgr = np.ascontiguousarray(rgb[..., ::-1])
-    pipeline = [t for t in test_pipeline(cfg, size=size) if t['type'] not in IMAGE_LOADERS]
+    pipeline = [t for t in inference_pipeline(cfg, size=size) if t['type'] not in IMAGE_LOADERS]
     results = dict(img=bgr, img_shape=bgr.shape[:2], ori_shape=bgr.shape[:2])
     return pseudo_collate([Compose(pipeline)(results)])
 

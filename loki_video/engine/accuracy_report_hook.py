@@ -10,10 +10,11 @@ from mmengine.registry import HOOKS
 # 'acc/evaluated') and mmpretrain Accuracy ('accuracy/top1').
 REPORTED_METRICS = dict(top1=('top1',), top5=('top5',), mean_class_accuracy=('mean1', 'mean_class_accuracy'),
                         evaluated=('evaluated',), excluded=('excluded',))
+SCORE_LABELS = (('top1', 'top-1'), ('top5', 'top-5'), ('mean_class_accuracy', 'mean class accuracy'))
 
 
 def find_metric(metrics, endings):
-    """The value of the first metric whose name ends with one of ``endings``, or None."""
+    """The value of the first metric whose last name part (``acc/top1`` -> ``top1``) is in ``endings``, or None."""
     return next((v for k, v in metrics.items() if k.split('/')[-1] in endings), None)
 
 
@@ -58,10 +59,9 @@ class AccuracyReportHook(Hook):
             report.update(evaluated=len(runner.test_dataloader.dataset), excluded=0)
         report['metrics'] = metrics
         views = f'{self.clips} clips x {self.crops} crops = ' if self.clips else ''
-        runner.logger.info(
-            f"test with {views}{report['views']} views per sample: top-1 {report['top1']}, "
-            f"top-5 {report['top5']}, mean class accuracy {report['mean_class_accuracy']} "
-            f"({report['evaluated']} evaluated, {report['excluded']} excluded)")
+        scores = ', '.join(f'{label} {report[name]}' for name, label in SCORE_LABELS if report[name] is not None)
+        runner.logger.info(f"test with {views}{report['views']} views per sample: {scores} "
+                           f"({report['evaluated']} evaluated, {report['excluded']} excluded)")
         self._write(runner, report)
 
     @master_only

@@ -17,8 +17,10 @@ def _downloads(dataset_cfg):
     """Whether the dataset may download its files itself (mmpretrain's CIFAR, MNIST, ...)."""
     if 'download' in dataset_cfg:
         return bool(dataset_cfg['download'])
-    dataset_type = dataset_cfg.get('type')
-    dataset_class = DATASETS.get(dataset_type) if isinstance(dataset_type, str) else dataset_type
+    dataset_class = dataset_cfg.get('type')
+    if isinstance(dataset_class, str):
+        with DATASETS.switch_scope_and_registry(None) as registry:  # the config's default_scope
+            dataset_class = registry.get(dataset_class)
     if not inspect.isclass(dataset_class):
         return False
     parameter = inspect.signature(dataset_class).parameters.get('download')

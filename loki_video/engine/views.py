@@ -28,7 +28,7 @@ def get_test_pipeline(cfg):
     try:
         return cfg.test_dataloader.dataset.pipeline
     except AttributeError as error:
-        raise KeyError('the config has no test_dataloader.dataset.pipeline') from error
+        raise ValueError('the config has no test_dataloader.dataset.pipeline') from error
 
 
 def _frame_sampler(pipeline):

@@ -13,17 +13,15 @@ import time
 from pathlib import Path
 
 import pytest
-import torch
+
+from tiny_runner import TINY_CONFIG, write_pretrained
 
 from loki_video.datasets.synthetic_actions import generate_dataset
 from loki_video.engine.safe_load import safe_torch_load
 from loki_video.engine.tunable_checkpoint_hook import file_sha256
-from loki_video.models.backbones import TunableViT
 from loki_video.models.peft.policy import report_group
 
 ROOT = Path(__file__).resolve().parents[2]
-TINY_CONFIG = ROOT / 'tests' / 'tools' / 'configs' / 'tiny_video.py'
-ITERS_PER_EPOCH = 4  # 16 training videos, batch size 4
 
 CONFIG = """_base_ = ['{base}']
 model = dict(backbone=dict(pretrained='{pretrained}'))
@@ -56,10 +54,7 @@ def workspace(tmp_path_factory):
     """Synthetic videos (8 classes: 16 train, 8 val, 8 test), a pretrained tiny backbone and a config."""
     root = tmp_path_factory.mktemp('tools')
     generate_dataset(str(root / 'data'), dict(train=2, val=1, test=1), num_frames=16, size=(32, 32))
-    torch.manual_seed(0)
-    backbone = TunableViT(arch='tiny', img_size=32, num_frames=4)
-    pretrained = root / 'pretrained_tiny.pth'
-    torch.save({k: v for k, v in backbone.state_dict().items() if report_group(k) == 'pretrained'}, pretrained)
+    pretrained = write_pretrained(root / 'pretrained_tiny.pth')
     config = root / 'tiny.py'
     config.write_text(CONFIG.format(base=TINY_CONFIG, pretrained=pretrained, data_root=root / 'data'))
     return root, config, pretrained
@@ -148,7 +143,6 @@ def test_dist_train_runs_two_processes_on_cpu(workspace):
                              '--cfg-options', 'train_cfg.max_epochs=1'],
                             cwd=ROOT, env=dict(os.environ, PORT=env_port, PYTHON=sys.executable),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=180)
-    Path("/tmp/scratch/dist_pytest.log").write_text(result.stdout)
     assert result.returncode == 0, result.stdout[-5000:]
     assert 'of 2 runs on CPU with the gloo backend' in result.stdout
     assert (work_dir / 'epoch_1.pth').exists()

@@ -1,0 +1,127 @@
+"""Tunable-only checkpoints: what is saved, exact restoration, the pretrained hash check, strictness."""
+import copy
+import importlib.util
+import io
+from pathlib import Path
+
+import pytest
+import torch
+from tiny_runner import make_runner, write_pretrained
+from mmengine.runner.checkpoint import _load_checkpoint_to_model
+
+from loki_video.config import load_config
+from loki_video.engine.tunable_checkpoint_hook import TunableCheckpointHook, extract_state_dict, file_sha256
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def saved_checkpoint(runner):
+    """What Runner.save_checkpoint hands to the hooks, after the hook ran (tensors copied)."""
+    checkpoint = dict(meta={}, state_dict=copy.deepcopy(runner.model.state_dict()))
+    TunableCheckpointHook().before_save_checkpoint(runner, checkpoint)
+    return checkpoint
+
+
+def frozen_and_trainable(model):
+    frozen = {n for n, p in model.named_parameters() if not p.requires_grad}
+    return frozen, {n for n, p in model.named_parameters() if p.requires_grad}
+
+
+def test_saves_trainable_parameters_and_buffers_with_the_pretrained_hash(tiny_cfg, pretrained_file):
+    runner = make_runner(tiny_cfg)
+    checkpoint = saved_checkpoint(runner)
+    frozen, trainable = frozen_and_trainable(runner.model)
+    buffers = set(runner.model.state_dict()) - frozen - trainable
+    assert set(checkpoint['state_dict']) == trainable | buffers
+    assert frozen and not frozen & set(checkpoint['state_dict'])
+    record = checkpoint['meta']['tunable_checkpoint']
+    assert record['mode'] == 'tunable' and record['frozen_keys'] == len(frozen)
+    assert record['pretrained_file'] == pretrained_file
+    assert record['pretrained_sha256'] == file_sha256(pretrained_file)
+
+
+def test_tunable_checkpoint_restores_the_model_exactly(tiny_cfg):
+    torch.manual_seed(1)
+    trained = make_runner(tiny_cfg)
+    checkpoint = saved_checkpoint(trained)
+    torch.manual_seed(2)  # other random tunable weights, same pretrained file
+    fresh = make_runner(tiny_cfg)
+    TunableCheckpointHook().after_load_checkpoint(fresh, checkpoint)
+    _load_checkpoint_to_model(fresh.model, checkpoint, strict=True)
+    expected = trained.model.state_dict()
+    assert all(torch.equal(v, expected[k]) for k, v in fresh.model.state_dict().items())
+
+
+def test_refuses_a_checkpoint_trained_on_another_pretrained_file(tiny_cfg, tmp_path, pretrained_file):
+    checkpoint = saved_checkpoint(make_runner(tiny_cfg))
+    other = write_pretrained(tmp_path / 'other.pth', seed=1)
+    other_cfg = copy.deepcopy(tiny_cfg)
+    other_cfg.model.backbone.pretrained = other
+    with pytest.raises(RuntimeError) as error:
+        TunableCheckpointHook().after_load_checkpoint(make_runner(other_cfg), copy.deepcopy(checkpoint))
+    for name in (pretrained_file, file_sha256(pretrained_file), other, file_sha256(other),
+                 'checkpoint_cfg.allow_pretrained_mismatch=True'):
+        assert name in str(error.value)
+    other_cfg.checkpoint_cfg.allow_pretrained_mismatch = True
+    runner = make_runner(other_cfg)
+    TunableCheckpointHook().after_load_checkpoint(runner, checkpoint)
+    assert runner.logger.records[-1][0] == 'warning'
+
+
+def test_without_pretrained_file_saves_everything_and_says_so(tiny_cfg):
+    tiny_cfg.model.backbone.pretrained = None
+    runner = make_runner(tiny_cfg)
+    checkpoint = saved_checkpoint(runner)
+    assert checkpoint['state_dict'].keys() == runner.model.state_dict().keys()
+    assert checkpoint['meta']['tunable_checkpoint'] == dict(mode='full')
+    assert any('model.backbone.pretrained is None' in message for _, message in runner.logger.records)
+
+
+def test_full_mode_saves_everything(tiny_cfg):
+    tiny_cfg.checkpoint_cfg = dict(mode='full')
+    runner = make_runner(tiny_cfg)
+    assert saved_checkpoint(runner)['state_dict'].keys() == runner.model.state_dict().keys()
+
+
+def test_strict_loading_names_missing_and_unexpected_keys(tiny_cfg):
+    tiny_cfg.checkpoint_cfg = dict(mode='full')
+    runner = make_runner(tiny_cfg)
+    checkpoint = saved_checkpoint(runner)
+    del checkpoint['state_dict']['backbone.norm.weight']
+    checkpoint['state_dict']['backbone.extra'] = torch.zeros(1)
+    with pytest.raises(RuntimeError, match=r'missing keys \[backbone.norm.weight\], unexpected keys '
+                                           r'\[backbone.extra\]'):
+        TunableCheckpointHook().after_load_checkpoint(runner, copy.deepcopy(checkpoint))
+    tiny_cfg.checkpoint_cfg.strict = False
+    TunableCheckpointHook().after_load_checkpoint(runner, checkpoint)
+
+
+def test_flat_ddp_state_dicts_are_unwrapped():
+    checkpoint = {'module.backbone.norm.weight': torch.ones(2)}
+    state_dict = extract_state_dict(checkpoint)
+    assert list(checkpoint) == ['state_dict'] and list(state_dict) == ['backbone.norm.weight']
+
+
+def test_aim_released_checkpoint_loads_into_the_aim_recognizer(tiny_cfg):
+    spec = importlib.util.spec_from_file_location('convert_tests', ROOT / 'tests' / 'models' / 'test_convert.py')
+    convert_tests = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(convert_tests)
+    checkpoint = convert_tests.aim_official_checkpoint(width=64, depth=2, frames=4, classes=8)
+    tiny_cfg.model.backbone.slots = convert_tests.AIM_SLOTS
+    runner = make_runner(tiny_cfg)
+    TunableCheckpointHook().after_load_checkpoint(runner, checkpoint)
+    _load_checkpoint_to_model(runner.model, checkpoint, strict=True)
+    qkv = checkpoint['state_dict']['backbone.blocks.1.attn.qkv.weight']
+    assert torch.equal(runner.model.backbone.blocks[1].attn.qkv.weight, qkv)
+
+
+def test_loki_vit_b16_kinetics_checkpoint_is_tens_of_megabytes(tmp_path):
+    pretrained = tmp_path / 'cls_token_only.pth'  # enough for a hash; the rest stays random
+    torch.save({'cls_token': torch.zeros(1, 1, 768)}, pretrained)
+    cfg = load_config(str(ROOT / 'configs' / 'loki_k400_8x1x1.py'), {'model.backbone.pretrained': str(pretrained)})
+    runner = make_runner(cfg)
+    buffer = io.BytesIO()
+    torch.save(saved_checkpoint(runner), buffer)
+    full_bytes = sum(t.numel() * t.element_size() for t in runner.model.state_dict().values())
+    assert full_bytes > 340e6
+    assert 20e6 < buffer.tell() < 30e6  # 6.48 M tunable parameters in fp32 plus KAN grids

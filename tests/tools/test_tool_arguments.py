@@ -1,0 +1,74 @@
+"""How tools/train.py and tools/test.py turn their options into config keys (no run)."""
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+from tiny_runner import TINY_CONFIG
+
+from loki_video.config import load_config
+from loki_video.engine.run_setup import ENGINE_HOOKS
+
+ROOT = Path(__file__).resolve().parents[2]
+IMAGE_CONFIG = ROOT / 'configs' / 'demo' / 'frame_pretrain.py'
+
+
+def load_tool(name):
+    spec = importlib.util.spec_from_file_location(f'tool_{name}', ROOT / 'tools' / f'{name}.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def merged(tool, monkeypatch, *argv):
+    """``(cfg, args)`` after the tool's argument parsing and merging."""
+    module = load_tool(tool)
+    monkeypatch.setattr(sys, 'argv', [f'{tool}.py', *map(str, argv)])
+    args = module.parse_args()
+    return module.merge_args(load_config(args.config, args.cfg_options), args), args
+
+
+def hook_types(cfg):
+    return [hook['type'] for hook in cfg.custom_hooks]
+
+
+def test_train_options(monkeypatch):
+    cfg, _ = merged('train', monkeypatch, TINY_CONFIG, '--resume', '--seed', '5', '--deterministic',
+                    '--full-checkpoint', '--no-validate', '--cfg-options', 'randomness.seed=6')
+    assert cfg.work_dir == './work_dirs/tiny_video'
+    assert cfg.resume is True and cfg.load_from is None
+    assert cfg.randomness == dict(seed=5, deterministic=True)  # options win over --cfg-options
+    assert cfg.checkpoint_cfg.mode == 'full'
+    assert cfg.val_dataloader is None and cfg.val_cfg is None and cfg.val_evaluator is None
+    cfg, _ = merged('train', monkeypatch, TINY_CONFIG, '--resume', 'ckpt.pth', '--work-dir', 'out')
+    assert (cfg.resume, cfg.load_from, cfg.work_dir) == (True, 'ckpt.pth', 'out')
+
+
+def test_amp_is_refused_on_cpu(monkeypatch):
+    with pytest.raises(ValueError, match='--amp needs a GPU'):
+        merged('train', monkeypatch, TINY_CONFIG, '--amp')
+
+
+def test_image_configs_keep_their_scope_and_get_the_engine_hooks(monkeypatch):
+    cfg, _ = merged('train', monkeypatch, IMAGE_CONFIG)
+    assert cfg.default_scope == 'mmpretrain'
+    assert set(ENGINE_HOOKS) <= set(hook_types(cfg))
+    cfg, _ = merged('test', monkeypatch, IMAGE_CONFIG, 'ckpt.pth')
+    assert cfg.custom_hooks[-1] == dict(type='AccuracyReportHook', filename='test.json', clips=None, crops=None)
+
+
+def test_test_options(monkeypatch):
+    cfg, _ = merged('test', monkeypatch, TINY_CONFIG, 'ckpt.pth', '--views', '3x3', '--max-testing-views', '2',
+                    '--strict', '--dump', 'out.pkl')
+    assert cfg.load_from == 'ckpt.pth'
+    assert cfg.model.test_cfg == dict(max_testing_views=2) and cfg.test_dataloader.batch_size == 1
+    assert cfg.test_evaluator == [dict(type='ValidAccMetric', strict=True),
+                                  dict(type='DumpResults', out_file_path='out.pkl')]
+    assert cfg.custom_hooks[-1] == dict(type='AccuracyReportHook', filename='test_3x3.json', clips=3, crops=3)
+    assert dict(type='ThreeCrop', crop_size=32) in cfg.test_dataloader.dataset.pipeline
+
+
+def test_strict_needs_the_metric_that_knows_unreadable_videos(monkeypatch):
+    with pytest.raises(ValueError, match="ValidAccMetric"):
+        merged('test', monkeypatch, TINY_CONFIG, 'ckpt.pth', '--strict', '--cfg-options',
+               'test_evaluator.type=AccMetric')

@@ -1,0 +1,37 @@
+"""Test support for the tiny video config: a pretrained backbone file and a stand-in for the Runner."""
+from pathlib import Path
+from types import SimpleNamespace
+
+import torch
+
+from loki_video.config import build_model
+from loki_video.models.backbones import TunableViT
+from loki_video.models.peft.policy import report_group
+
+TINY_CONFIG = Path(__file__).resolve().parent / 'configs' / 'tiny_video.py'
+
+
+def write_pretrained(path, seed=0):
+    """Save the pretrained-group weights of a random tiny backbone (what the tiny config builds)."""
+    torch.manual_seed(seed)
+    backbone = TunableViT(arch='tiny', img_size=32, num_frames=4)
+    torch.save({k: v for k, v in backbone.state_dict().items() if report_group(k) == 'pretrained'}, path)
+    return str(path)
+
+
+def make_runner(cfg):
+    """What the engine hooks use of a Runner: ``model``, ``cfg`` and a recording ``logger``."""
+    return SimpleNamespace(model=build_model(cfg), cfg=cfg, logger=RecordingLogger())
+
+
+class RecordingLogger:
+    """Collects ``(level, message)`` pairs instead of printing them."""
+
+    def __init__(self):
+        self.records = []
+
+    def info(self, message):
+        self.records.append(('info', message))
+
+    def warning(self, message):
+        self.records.append(('warning', message))
