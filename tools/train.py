@@ -62,6 +62,7 @@ def merge_args(cfg, args):
             raise ValueError('--auto-scale-lr needs auto_scale_lr = dict(base_batch_size=...) in the config')
         cfg.auto_scale_lr.enable = True
     randomness = dict(cfg.get('randomness') or {})
+    randomness.setdefault('seed', None)  # Runner.set_randomness needs the key (None: a random seed)
     if args.seed is not None:
         randomness['seed'] = args.seed
     if args.diff_rank_seed:

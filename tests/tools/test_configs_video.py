@@ -37,13 +37,17 @@ TINY = {'model.backbone.arch': 'tiny', 'model.backbone.pretrained': None,
         **{f'{loader}.{key}': value for loader in LOADERS
            for key, value in (('batch_size', 1), ('num_workers', 0), ('persistent_workers', False),
                               ('dataset.serialize_data', False))}}
+# Crop and short side of the recipes -> sides of a fast stand-in (2x2 patches of 16 pixels).
+SMALL_SIDES = {224: 32, 256: 36}
 
 
 def config_path(name):
+    """configs/<name>.py"""
     return REPO / 'configs' / f'{name}.py'
 
 
 def sampler(pipeline):
+    """The frame sampling step of a pipeline."""
     return next(t for t in pipeline if t.type in ('SampleFrames', 'UniformSample'))
 
 
@@ -137,15 +141,15 @@ def weight_decays(runner):
     return {name: groups[id(p)] for name, p in runner.model.named_parameters() if id(p) in groups}
 
 
-def shrink_views(cfg, small={224: 32, 256: 36}):
+def shrink_views(cfg):
     """Scale every resize and crop of the pipelines down (224 -> 32), and the backbone with them."""
     for loader in LOADERS:
         for transform in cfg[loader].dataset.pipeline:
             if 'scale' in transform:
-                transform.scale = tuple(small.get(side, side) for side in transform.scale)
+                transform.scale = tuple(SMALL_SIDES.get(side, side) for side in transform.scale)
             if 'crop_size' in transform:
-                transform.crop_size = small[transform.crop_size]
-    cfg.model.backbone.img_size = small[224]
+                transform.crop_size = SMALL_SIDES[transform.crop_size]
+    cfg.model.backbone.img_size = SMALL_SIDES[224]
 
 
 @pytest.fixture
@@ -178,6 +182,7 @@ def test_config_trains_and_tests_on_real_videos(name, tmp_path, monkeypatch, one
 
 
 def run_train_tool(config, cwd, *args, timeout):
+    """Run tools/train.py in ``cwd``; returns the completed process and the seconds it took."""
     started = time.monotonic()
     result = subprocess.run([sys.executable, str(REPO / 'tools' / 'train.py'), str(config), *args],
                             cwd=cwd, capture_output=True, text=True, timeout=timeout)
