@@ -156,7 +156,10 @@ def mean_if_complete(values):
 
 
 def table_rows(results, paper, backbone):
-    """Rows (dicts) of one backbone's table: for each method, 'ours' then 'paper'."""
+    """Rows (dicts) of one backbone's table: for each method, 'ours' then 'paper'.
+
+    A paper row is shown next to our row, or alone when the paper file knows any of its values.
+    """
     rows = []
     for method in GRID.METHODS:
         ours, theirs = results.get((backbone, method)), paper.get((backbone, method))
@@ -168,7 +171,7 @@ def table_rows(results, paper, backbone):
                              params_m=None if params is None else params / 1e6,
                              values=values, val_only=sorted(d for d, v in cells.items() if v[1] == 'val'),
                              average=mean_if_complete(values)))
-        if theirs is not None:
+        if theirs is not None and (ours is not None or any(v is not None for v in theirs.values())):
             values = {d: theirs.get(d) for d in GRID.DATASETS}
             average = theirs.get('average')
             rows.append(dict(method=method, source='paper', params_m=theirs.get('params_m'),
