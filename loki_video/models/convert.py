@@ -140,8 +140,10 @@ def resolve_source(source):
         return source
     cached, timm_name = KNOWN_WEIGHTS[source]
     cached = Path(cached).expanduser()
-    if cached.is_file():
-        return str(cached)
+    weights_file = cached.with_suffix('.safetensors')  # where an earlier download was saved
+    for found in (cached, weights_file):
+        if found.is_file():
+            return str(found)
     try:
         import timm
         from safetensors.torch import save_file
@@ -152,7 +154,6 @@ def resolve_source(source):
             f'({type(error).__name__}). Offline, place the file at {cached} or set '
             'model.backbone.pretrained=/path/to/checkpoint (see README: Pretrained weights).') from error
     cached.parent.mkdir(parents=True, exist_ok=True)
-    weights_file = cached.with_suffix('.safetensors')
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(weights_file))
     return str(weights_file)
 
