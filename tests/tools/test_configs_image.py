@@ -32,6 +32,15 @@ NUM_CLASSES = {'cifar10': 10, 'cifar100': 100, 'food101': 101, 'mnist': 10, 'dtd
 SLOT_MODULES = {'adapter': Adapter, 'kan': KANAdapter, 'loki': LoKi}
 
 
+@pytest.fixture(scope='module', autouse=True)
+def one_thread():
+    """Run single-threaded: tiny models gain nothing from a second thread, which only spins."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def is_slot(name):
     return '.spatial_slot.' in name or '.mlp_slot.' in name
 
