@@ -1,4 +1,7 @@
-"""Datasets: the robust video dataset (registered in mmaction2) and the synthetic demo data."""
+"""Datasets and transforms: the robust video dataset (mmaction2), checked image datasets and
+image transforms (mmpretrain), and the synthetic demo data."""
+from .checked_dataset import build_checked_dataset
+from .image_transforms import ToBGR
 from .robust_video_dataset import RobustVideoDataset
 
-__all__ = ['RobustVideoDataset']
+__all__ = ['build_checked_dataset', 'RobustVideoDataset', 'ToBGR']

@@ -1,39 +1,19 @@
-# Runtime of the image (mmpretrain) configs: registries, hooks, logging, environment.
+# Runtime of the image (mmpretrain) configs: the video runtime (hooks, tunable-only
+# checkpoints, logging, environment) with mmpretrain's registries and visualizer.
+_base_ = ['../../_base_/default_runtime.py']
 default_scope = 'mmpretrain'
-custom_imports = dict(
-    imports=['loki_video.models', 'loki_video.datasets.image_transforms',
-             'loki_video.datasets.checked_dataset', 'loki_video.engine'],
-    allow_failed_imports=False)
 
 default_hooks = dict(
-    runtime_info=dict(type='RuntimeInfoHook'),
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=100, ignore_last=False),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=1, save_best='auto', max_keep_ckpts=1),
-    sampler_seed=dict(type='DistSamplerSeedHook'),
+    logger=dict(interval=100),
+    checkpoint=dict(max_keep_ckpts=1),
     visualization=dict(type='VisualizationHook', enable=False))
 
+# The video runtime's list without its bad-video report.
 custom_hooks = [
-    dict(type='ParameterReportHook'),    # total / tunable parameters by group, at the start of every run
-    dict(type='EpochSeedHook'),          # per-epoch seeding: resumed runs repeat the uninterrupted one
-    dict(type='TunableCheckpointHook'),  # tunable-only checkpoints tied to the pretrained file's SHA-256
+    dict(type='ParameterReportHook'),
+    dict(type='EpochSeedHook'),
+    dict(type='TunableCheckpointHook'),
 ]
 
-# Checkpoints of parameter-efficient runs hold the tunable parameters and buffers only;
-# 'full' (tools/train.py --full-checkpoint) stores every weight.
-checkpoint_cfg = dict(mode='tunable', strict=True, allow_pretrained_mismatch=False)
-
-env_cfg = dict(
-    cudnn_benchmark=False,
-    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-    dist_cfg=dict(backend='nccl'))  # CPU-only machines switch to gloo (loki_video.engine.launcher)
-
-log_processor = dict(type='LogProcessor', window_size=20, by_epoch=True)
-vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(type='UniversalVisualizer', vis_backends=vis_backends)
-
-log_level = 'INFO'
-load_from = None
-resume = False
+visualizer = dict(type='UniversalVisualizer')
 randomness = dict(seed=0, deterministic=False)
