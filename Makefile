@@ -21,7 +21,8 @@ test: install
 	$(PY) -m pytest tests -q
 
 demo: install
-	$(PY) tools/run_demo.py
+	@if [ -f tools/run_demo.py ]; then $(PY) tools/run_demo.py; \
+	else echo "make demo: the end-to-end demo (tools/run_demo.py) is not ready yet; see docs/training.md for a first run"; fi
 
 clean-demo:
 	rm -rf data/demo work_dirs/demo
