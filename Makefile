@@ -21,8 +21,7 @@ test: install
 	$(PY) -m pytest tests -q
 
 demo: install
-	@if [ -f tools/run_demo.py ]; then $(PY) tools/run_demo.py; \
-	else echo "make demo: the end-to-end demo (tools/run_demo.py) is not ready yet; see docs/training.md for a first run"; fi
+	$(PY) tools/run_demo.py
 
 clean-demo:
 	rm -rf data/demo work_dirs/demo

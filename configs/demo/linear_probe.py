@@ -1,4 +1,4 @@
 # Linear probe: the frozen demo ViT without tuning modules; only the head
-# learns, on per-frame class features averaged over time.
+# learns, on the per-frame class features averaged over time.
 _base_ = ['./video_base.py']
 model = dict(backbone=dict(trainable=()))

@@ -13,6 +13,7 @@ import torch
 from mmengine.config import Config
 from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
+from mmengine.utils import import_modules_from_strings
 
 from loki_video.config import VIDEO_SCOPE, build_model, load_config
 
@@ -21,14 +22,18 @@ from .labels import resolve_labels
 
 
 def _as_config(config, cfg_options=None):
+    """A loaded config with its registry scope active and its ``custom_imports`` imported."""
     if isinstance(config, Config):
         cfg = config.copy()
         if cfg_options:
             cfg.merge_from_dict(cfg_options)
         init_default_scope(cfg.get('default_scope', VIDEO_SCOPE))
         import loki_video.models  # noqa: F401  (registers TunableViT)
-        return cfg
-    return load_config(str(config), cfg_options)
+    else:
+        cfg = load_config(str(config), cfg_options)
+    if cfg.get('custom_imports'):
+        import_modules_from_strings(**cfg.custom_imports)
+    return cfg
 
 
 def load_checkpoint(model, cfg, path):

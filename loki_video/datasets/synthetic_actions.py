@@ -5,8 +5,7 @@ Eight classes need temporal order to be told apart: ``move_left``,
 ``rotate_anticlockwise``, ``grow`` and ``shrink``. Each video shows one shape
 (circle, square or arrow-like triangle) in a colour family (red, yellow,
 green, blue) over a textured or noisy coloured background. Every shape
-carries a dark marker dot near its front so the rotation direction is
-visible. Rotations are clockwise as seen on screen.
+has a dark front so the rotation direction is visible. Rotations are clockwise as seen on screen.
 
 Layout written by :func:`generate_dataset` under ``root``::
 
@@ -23,7 +22,12 @@ and ``boxes``, a (T, 4) list of ``[x1, y1, x2, y2]`` pixel boxes.
 :func:`generate_frame_dataset` writes single frames as PNG in the
 mmpretrain ``CustomDataset`` layout ``frames/<split>/<shape>_<colour>/*.png``
 (12 classes), for pretraining an image backbone that must find and recognise
-the shape on a cluttered background.
+the shape on a cluttered background. With ``labels='pose'`` it writes
+``pose_frames/<split>/x<col>y<row>_<direction>_<size>/*.png`` instead (72
+classes: the 3x3 grid cell of the shape centre, where its marker points and
+whether it is small or large), for a backbone whose features must say where
+a shape is, which way it points and how big it is: what the action classes
+change over time.
 
 Both functions are seeded and byte-for-byte deterministic, and skip work when
 ``manifest.json`` already records the same parameters.
@@ -49,6 +53,12 @@ SPLITS = ('train', 'val', 'test')
 MANIFEST_NAME = 'manifest.json'
 DEFAULT_VIDEOS_PER_CLASS = dict(train=40, val=10, test=15)
 DEFAULT_FRAMES_PER_CLASS = dict(train=200, val=40, test=40)
+FRAME_LABELS = {'shape_colour': 'frames', 'pose': 'pose_frames'}  # labels -> folder
+POSE_CELLS = 3
+# Where the marker points, clockwise from +x on screen; each bin spans 90 degrees.
+POSE_DIRECTIONS = ('right', 'down', 'left', 'up')
+# Radius ranges as fractions of the shorter side; together they cover the video shapes.
+POSE_SIZES = {'small': (0.10, 0.17), 'large': (0.17, 0.29)}
 
 # Sub-pixel precision for OpenCV drawing: coordinates are scaled by 2**4.
 _SHIFT = 4
@@ -67,12 +77,21 @@ def _unit_outline(shape: str) -> np.ndarray:
     raise ValueError(f'unknown shape {shape!r}; expected one of {SHAPES}')
 
 
-# Marker position (unit coordinates) near the front of each shape.
-_MARKER = {
-    'circle': (0.62, 0.0),
-    'square': (0.5, 0.5),
-    'triangle': (0.45, 0.0),
-}
+_MARKER_COLOUR = (20, 20, 20)
+# Unit x from which a shape's front, drawn dark, starts.
+_FRONT_FROM = 0.25
+
+
+def _front_part(outline: np.ndarray) -> np.ndarray:
+    """The part of a convex unit outline (P, 2) with x >= _FRONT_FROM: (Q, 2)."""
+    kept = []
+    for point, following in zip(outline, np.roll(outline, -1, axis=0)):
+        if point[0] >= _FRONT_FROM:
+            kept.append(point)
+        if (point[0] - _FRONT_FROM) * (following[0] - _FRONT_FROM) < 0:
+            t = (_FRONT_FROM - point[0]) / (following[0] - point[0])
+            kept.append(point + t * (following - point))
+    return np.array(kept)
 
 
 def _rotate(points: np.ndarray, angle_deg: float) -> np.ndarray:
@@ -125,10 +144,10 @@ def _draw_shape(frame: np.ndarray, shape: str, colour: Tuple[int, ...],
     outline = _rotate(_unit_outline(shape), angle) * radius + centre
     cv2.fillPoly(frame, [np.round(outline * scale).astype(np.int32)], colour,
                  cv2.LINE_AA, _SHIFT)
-    marker = _rotate(np.array([_MARKER[shape]]), angle)[0] * radius + centre
-    cv2.circle(frame, tuple(int(v) for v in np.round(marker * scale)),
-               int(round(max(1.5, 0.22 * radius) * scale)), (20, 20, 20), -1,
-               cv2.LINE_AA, _SHIFT)
+    # The front of the shape is dark, so its orientation reads at 32x32.
+    front = _rotate(_front_part(_unit_outline(shape)), angle) * radius + centre
+    cv2.fillPoly(frame, [np.round(front * scale).astype(np.int32)], _MARKER_COLOUR,
+                 cv2.LINE_AA, _SHIFT)
     height, width = frame.shape[:2]
     x1, y1 = np.clip(outline.min(axis=0), 0, [width - 1, height - 1])
     x2, y2 = np.clip(outline.max(axis=0), 0, [width - 1, height - 1])
@@ -143,14 +162,18 @@ def _action_trajectory(rng: np.random.Generator, action: str,
     progress = np.linspace(0.0, 1.0, num_frames)
     angle0 = rng.uniform(0, 360)
     if action in ('grow', 'shrink'):
-        small = rng.uniform(0.07, 0.10) * side
-        large = small * rng.uniform(2.0, 2.6)
+        small = rng.uniform(0.10, 0.12) * side
+        large = small * rng.uniform(2.0, 2.4)
         radius = small + (large - small) * progress
         if action == 'shrink':
             radius = radius[::-1]
         margin = large + 1
+    elif action.startswith('rotate_'):
+        # Large, so that the turning hand crosses several patches.
+        radius = np.full(num_frames, rng.uniform(0.22, 0.28) * side)
+        margin = radius[0] + 1
     else:
-        radius = np.full(num_frames, rng.uniform(0.12, 0.18) * side)
+        radius = np.full(num_frames, rng.uniform(0.15, 0.21) * side)
         margin = radius[0] + 1
     cx = np.full(num_frames, rng.uniform(margin, width - margin))
     cy = np.full(num_frames, rng.uniform(margin, height - margin))
@@ -158,8 +181,9 @@ def _action_trajectory(rng: np.random.Generator, action: str,
     if action.startswith('move_'):
         horizontal = action in ('move_left', 'move_right')
         extent = width if horizontal else height
-        distance = rng.uniform(0.35, 0.55) * extent
-        start = rng.uniform(margin, extent - margin - distance)
+        free = extent - 2 * margin                 # room for the centre to move in
+        distance = min(rng.uniform(0.4, 0.55) * extent, free)
+        start = margin + rng.uniform(0, free - distance)
         path = start + distance * progress
         if action in ('move_left', 'move_up'):
             path = path[::-1]
@@ -168,7 +192,12 @@ def _action_trajectory(rng: np.random.Generator, action: str,
         else:
             cy = path
     elif action.startswith('rotate_'):
-        turn = rng.uniform(120, 240)
+        # The front starts near 'up' (270 degrees clockwise from +x): the
+        # sense of rotation is then in how the direction changes with time,
+        # while the direction averaged over a 270-330 degree turn is much
+        # the same for both senses.
+        angle0 = 270 + rng.uniform(-20, 20)
+        turn = rng.uniform(270, 330)
         sign = 1.0 if action == 'rotate_clockwise' else -1.0
         angle = angle0 + sign * turn * progress
     return np.stack([cx, cy, radius, angle], axis=1)
@@ -320,28 +349,78 @@ def generate_dataset(root: str,
     return True
 
 
-def frame_classes() -> List[str]:
-    """Names of the frame dataset classes, ``<shape>_<colour>``, sorted."""
+def frame_classes(labels: str = 'shape_colour') -> List[str]:
+    """Names of the frame dataset classes, sorted: ``<shape>_<colour>``
+    (``labels='shape_colour'``) or ``x<col>y<row>_<direction>_<size>``
+    (``labels='pose'``)."""
+    if labels not in FRAME_LABELS:
+        raise ValueError(f'unknown frame labels {labels!r}; expected one of '
+                         f'{sorted(FRAME_LABELS)}')
+    if labels == 'pose':
+        return sorted(f'x{col}y{row}_{direction}_{size}'
+                      for col in range(POSE_CELLS) for row in range(POSE_CELLS)
+                      for direction in POSE_DIRECTIONS for size in POSE_SIZES)
     return sorted(f'{shape}_{colour}' for shape in SHAPES
                   for colour in COLOUR_HUES)
+
+
+def _shape_colour_frame(rng: np.random.Generator, name: str,
+                        size: Tuple[int, int]) -> np.ndarray:
+    """A frame of class ``<shape>_<colour>``: any position, size and angle."""
+    shape, family = name.split('_')
+    height, width = size
+    radius = rng.uniform(0.10, 0.29) * min(size)
+    centre = (rng.uniform(radius, width - radius),
+              rng.uniform(radius, height - radius))
+    frame = _noisy_frames(_random_background(rng, size), rng, 1)[0]
+    _draw_shape(frame, shape, _random_colour(rng, family), centre, radius,
+                rng.uniform(0, 360))
+    return frame
+
+
+def _pose_frame(rng: np.random.Generator, name: str,
+                size: Tuple[int, int]) -> np.ndarray:
+    """A frame of class ``x<col>y<row>_<direction>_<size>``: any shape and colour."""
+    cell, direction, size_name = name.split('_')
+    col, row = int(cell[1]), int(cell[3])
+    height, width = size
+    low, high = POSE_SIZES[size_name]
+    radius = rng.uniform(low, high) * min(size)
+    # Centre inside the grid cell and far enough from the border to fit.
+    cx = rng.uniform(max(radius, col * width / POSE_CELLS),
+                     min(width - radius, (col + 1) * width / POSE_CELLS))
+    cy = rng.uniform(max(radius, row * height / POSE_CELLS),
+                     min(height - radius, (row + 1) * height / POSE_CELLS))
+    angle = 90.0 * POSE_DIRECTIONS.index(direction) + rng.uniform(-45, 45)
+    shape = SHAPES[rng.integers(len(SHAPES))]
+    family = list(COLOUR_HUES)[rng.integers(len(COLOUR_HUES))]
+    frame = _noisy_frames(_random_background(rng, size), rng, 1)[0]
+    _draw_shape(frame, shape, _random_colour(rng, family), (cx, cy), radius,
+                angle)
+    return frame
 
 
 def generate_frame_dataset(root: str,
                            frames_per_class: Dict[str, int] = None,
                            size: Tuple[int, int] = (64, 64),
-                           seed: int = 0) -> bool:
-    """Write single-frame PNGs labelled by shape and colour family.
+                           seed: int = 0,
+                           labels: str = 'shape_colour') -> bool:
+    """Write single-frame PNGs labelled by shape and colour family, or by pose.
 
-    Layout: ``root/frames/<split>/<shape>_<colour>/<index>.png``, readable by
-    mmpretrain's ``CustomDataset(data_prefix='frames/<split>')``. Shapes
-    appear at random positions, sizes and orientations on the same kinds of
-    background as the videos.
+    Layout: ``root/<folder>/<split>/<class>/<index>.png``, readable by
+    mmpretrain's ``CustomDataset(data_prefix='<folder>/<split>')``, where
+    ``folder`` is ``frames`` for ``labels='shape_colour'`` (shapes at random
+    positions, sizes and orientations) and ``pose_frames`` for
+    ``labels='pose'`` (random shapes and colours at the class's grid cell,
+    marker direction and size range, see :data:`POSE_SIZES`). Backgrounds
+    are those of the videos.
 
     Args:
         root: Output directory (may be shared with :func:`generate_dataset`).
         frames_per_class: Images per class for each split.
-        size: Image size (H, W).
+        size: Image size (H, W), at least (16, 16).
         seed: Random seed; equal arguments give identical files.
+        labels: ``'shape_colour'`` (12 classes) or ``'pose'`` (72 classes).
 
     Returns:
         True if files were written, False if ``root`` was already up to date.
@@ -351,32 +430,26 @@ def generate_frame_dataset(root: str,
     size = (int(size[0]), int(size[1]))
     if min(size) < 16:
         raise ValueError(f'size must be at least (16, 16), got {size}')
-    classes = frame_classes()
+    classes = frame_classes(labels)
+    folder_name = FRAME_LABELS[labels]
+    make_frame = _pose_frame if labels == 'pose' else _shape_colour_frame
+    stream = 2 if labels == 'pose' else 1
     params = dict(frames_per_class=counts, size=list(size), seed=int(seed),
                   classes=classes)
-    if not _prepare_output(root, 'frames', params, ['frames']):
+    if not _prepare_output(root, folder_name, params, [folder_name]):
         return False
 
-    height, width = size
-    side = min(size)
     for split, count in counts.items():
         for label, name in enumerate(classes if count else ()):
-            shape, family = name.split('_')
-            folder = osp.join(root, 'frames', split, name)
+            folder = osp.join(root, folder_name, split, name)
             os.makedirs(folder, exist_ok=True)
             for index in range(count):
                 rng = np.random.default_rng(
-                    [seed, 1, SPLITS.index(split), label, index])
-                radius = rng.uniform(0.08, 0.25) * side
-                centre = (rng.uniform(radius, width - radius),
-                          rng.uniform(radius, height - radius))
-                frame = _noisy_frames(_random_background(rng, size), rng,
-                                      1)[0]
-                _draw_shape(frame, shape, _random_colour(rng, family), centre,
-                            radius, rng.uniform(0, 360))
-                cv2.imwrite(osp.join(folder, f'{index:04d}.png'), frame)
+                    [seed, stream, SPLITS.index(split), label, index])
+                cv2.imwrite(osp.join(folder, f'{index:04d}.png'),
+                            make_frame(rng, name, size))
     manifest = _read_manifest(root)
-    manifest['frames'] = params
+    manifest[folder_name] = params
     _write_manifest(root, manifest)
     return True
 
@@ -406,6 +479,10 @@ def main(argv=None) -> None:
                                  DEFAULT_FRAMES_PER_CLASS.items()],
                         help='images per class of the frame dataset; '
                         'train=0 val=0 test=0 writes none')
+    parser.add_argument('--frame-labels', choices=sorted(FRAME_LABELS),
+                        default='shape_colour',
+                        help='labels of the frame dataset: shape and colour '
+                        '(folder frames/) or pose (folder pose_frames/)')
     parser.add_argument('--num-frames', type=int, default=32)
     parser.add_argument('--size', type=int, nargs=2, default=(64, 64),
                         metavar=('H', 'W'))
@@ -420,8 +497,9 @@ def main(argv=None) -> None:
                                                 args.num_frames,
                                                 tuple(args.size), args.fps,
                                                 args.seed)),
-            ('frames', lambda: generate_frame_dataset(
-                args.out, frames, tuple(args.size), args.seed)),
+            (FRAME_LABELS[args.frame_labels], lambda: generate_frame_dataset(
+                args.out, frames, tuple(args.size), args.seed,
+                args.frame_labels)),
         )
         for name, job in jobs:
             start = time.perf_counter()

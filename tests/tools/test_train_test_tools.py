@@ -6,6 +6,7 @@ tunable-only as in real runs.
 """
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+import torch
 
 from tiny_runner import TINY_CONFIG, write_pretrained
 
@@ -134,14 +136,34 @@ def test_missing_annotation_file_fails_before_the_model_is_built(workspace):
     assert time.time() - start < 30
 
 
-def test_dist_train_runs_two_processes_on_cpu(workspace):
-    root, config, _ = workspace
-    work_dir = root / 'dist'
+def demo_pretrained(path):
+    """A random backbone file shaped like the demo's frame-pretrained ViT (configs/demo/tiny_vit.py)."""
+    from mmengine.config import Config
+    from loki_video.models.backbones import TunableViT
+    torch.manual_seed(0)
+    backbone = Config.fromfile(str(ROOT / 'configs/demo/tiny_vit.py')).model.backbone
+    vit = TunableViT(arch=backbone.arch, img_size=backbone.img_size, num_frames=1)
+    torch.save({k: v for k, v in vit.state_dict().items() if report_group(k) == 'pretrained'}, path)
+    return str(path)
+
+
+def test_dist_train_runs_the_demo_loki_config_with_two_processes_on_cpu(tmp_path):
+    data = tmp_path / 'data'
+    generate_dataset(str(data), dict(train=1), num_frames=32, size=(32, 32))
+    work_dir = tmp_path / 'dist'
     env_port = str(29500 + os.getpid() % 1000)
-    result = subprocess.run(['bash', 'tools/dist_train.sh', str(config), '2', '--work-dir', str(work_dir),
-                             '--cfg-options', 'train_cfg.max_epochs=1'],
+    options = [f'model.backbone.pretrained={demo_pretrained(tmp_path / "pretrained.pth")}',
+               f'train_dataloader.dataset.ann_file={data}/train_list.txt',
+               f'train_dataloader.dataset.data_prefix.video={data}',
+               'train_dataloader.batch_size=4', 'train_dataloader.num_workers=0',
+               'train_dataloader.persistent_workers=False', 'train_cfg.max_epochs=1']
+    result = subprocess.run(['bash', 'tools/dist_train.sh', 'configs/demo/loki.py', '2', '--work-dir', str(work_dir),
+                             '--no-validate', '--cfg-options', *options],
                             cwd=ROOT, env=dict(os.environ, PORT=env_port, PYTHON=sys.executable),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=180)
     assert result.returncode == 0, result.stdout[-5000:]
     assert 'of 2 runs on CPU with the gloo backend' in result.stdout
-    assert (work_dir / 'epoch_1.pth').exists()
+    # 8 videos, 4 per batch, split over 2 processes: one iteration each.
+    assert re.search(r'Epoch\(train\) +\[1\]\[1/1\]', result.stdout), result.stdout[-3000:]
+    checkpoint = safe_torch_load(str(work_dir / 'epoch_1.pth'))
+    assert 'backbone.blocks.0.temporal_slot.kan.layers.0.spline_weight' in checkpoint['state_dict']
