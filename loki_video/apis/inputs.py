@@ -47,7 +47,10 @@ def collect_inputs(paths):
     Returns:
         ``[(file, name), ...]``: ``name`` identifies the file in output file
         names: its path below the folder given (separators as ``__``, no
-        extension), or its own name without extension.
+        extension), or its own name without extension. Names that would
+        repeat (``a/0001.mp4`` and ``b/0001.mp4``) become the paths below the
+        folder the files share (``a__0001``, ``b__0001``), so no output
+        overwrites another.
     """
     found = []
     for path in paths:
@@ -63,7 +66,27 @@ def collect_inputs(paths):
             raise FileNotFoundError(f'input {path} does not exist')
     if not found:
         raise FileNotFoundError(f'no video ({VIDEO_EXTENSIONS}) or image ({IMAGE_EXTENSIONS}) files in {list(paths)}')
-    return found
+    return _distinct_names(found)
+
+
+def _distinct_names(found):
+    """``found`` with each repeated name replaced by the file's path below the folder shared by its namesakes."""
+    by_name = {}
+    for file, name in found:
+        by_name.setdefault(name, []).append(osp.abspath(file))
+    distinct, used = [], set()
+    for file, name in found:
+        namesakes = by_name[name]
+        if len(set(namesakes)) > 1:
+            below = osp.relpath(osp.abspath(file), osp.commonpath(namesakes))
+            name = osp.splitext(below)[0].replace(os.sep, '__')
+        unique, copy = name, 1
+        while unique in used:                      # the same file given twice
+            copy += 1
+            unique = f'{name}_{copy}'
+        used.add(unique)
+        distinct.append((file, unique))
+    return distinct
 
 
 def read_image_rgb(path):
