@@ -147,9 +147,9 @@ def demo_pretrained(path):
     return str(path)
 
 
-def test_dist_train_runs_the_demo_loki_config_with_two_processes_on_cpu(tmp_path):
+def test_dist_train_then_3x3_test_of_the_demo_loki_config_on_cpu(tmp_path):
     data = tmp_path / 'data'
-    generate_dataset(str(data), dict(train=1), num_frames=32, size=(32, 32))
+    generate_dataset(str(data), dict(train=1, test=1), num_frames=32, size=(32, 32))
     work_dir = tmp_path / 'dist'
     env_port = str(29500 + os.getpid() % 1000)
     options = [f'model.backbone.pretrained={demo_pretrained(tmp_path / "pretrained.pth")}',
@@ -167,3 +167,10 @@ def test_dist_train_runs_the_demo_loki_config_with_two_processes_on_cpu(tmp_path
     assert re.search(r'Epoch\(train\) +\[1\]\[1/1\]', result.stdout), result.stdout[-3000:]
     checkpoint = safe_torch_load(str(work_dir / 'epoch_1.pth'))
     assert 'backbone.blocks.0.temporal_slot.kan.layers.0.spline_weight' in checkpoint['state_dict']
+
+    run_tool(sys.executable, 'tools/test.py', 'configs/demo/loki.py', str(work_dir / 'epoch_1.pth'),
+             '--views', '3x3', '--work-dir', str(work_dir), '--cfg-options', options[0],
+             f'test_dataloader.dataset.ann_file={data}/test_list.txt', f'test_dataloader.dataset.data_prefix.video={data}')
+    report = json.loads((work_dir / 'test_3x3.json').read_text())
+    assert report['views'] == 9 and report['input_shape'] == [9, 3, 8, 32, 32]
+    assert (report['evaluated'], report['excluded']) == (8, 0)
