@@ -454,16 +454,13 @@ def generate_frame_dataset(root: str,
     return True
 
 
-def _parse_counts(items: List[str]) -> Dict[str, int]:
-    """Parse ``['train=40', 'val=10']`` into ``{'train': 40, 'val': 10}``."""
-    counts = {}
-    for item in items:
-        split, sep, value = item.partition('=')
-        if not sep or not value.isdigit():
-            raise argparse.ArgumentTypeError(
-                f'expected SPLIT=COUNT such as train=40, got {item!r}')
-        counts[split] = int(value)
-    return counts
+def split_count(item: str) -> Tuple[str, int]:
+    """Parse ``'train=40'`` into ``('train', 40)`` (an argparse ``type``)."""
+    split, sep, value = item.partition('=')
+    if not sep or not value.isdigit() or split not in SPLITS:
+        raise argparse.ArgumentTypeError(
+            f'expected SPLIT=COUNT with SPLIT in {SPLITS}, such as train=40, got {item!r}')
+    return split, int(value)
 
 
 def main(argv=None) -> None:
@@ -472,11 +469,11 @@ def main(argv=None) -> None:
         'single-frame image dataset.')
     parser.add_argument('--out', required=True, help='output directory')
     parser.add_argument('--videos-per-class', nargs='+', metavar='SPLIT=N',
-                        default=[f'{k}={v}' for k, v in
-                                 DEFAULT_VIDEOS_PER_CLASS.items()])
+                        type=split_count,
+                        default=list(DEFAULT_VIDEOS_PER_CLASS.items()))
     parser.add_argument('--frames-per-class', nargs='+', metavar='SPLIT=N',
-                        default=[f'{k}={v}' for k, v in
-                                 DEFAULT_FRAMES_PER_CLASS.items()],
+                        type=split_count,
+                        default=list(DEFAULT_FRAMES_PER_CLASS.items()),
                         help='images per class of the frame dataset; '
                         'train=0 val=0 test=0 writes none')
     parser.add_argument('--frame-labels', choices=sorted(FRAME_LABELS),
@@ -490,8 +487,8 @@ def main(argv=None) -> None:
     parser.add_argument('--seed', type=int, default=0)
     args = parser.parse_args(argv)
     try:
-        videos = _parse_counts(args.videos_per_class)
-        frames = _parse_counts(args.frames_per_class)
+        videos = dict(args.videos_per_class)
+        frames = dict(args.frames_per_class)
         jobs = (
             ('videos', lambda: generate_dataset(args.out, videos,
                                                 args.num_frames,
@@ -507,7 +504,7 @@ def main(argv=None) -> None:
             state = (f'written in {time.perf_counter() - start:.1f} s'
                      if wrote else 'up to date')
             print(f'{name}: {osp.join(args.out, name)} {state}')
-    except (argparse.ArgumentTypeError, ValueError, FileExistsError) as err:
+    except (ValueError, FileExistsError) as err:
         parser.error(str(err))
 
 
