@@ -1,10 +1,11 @@
-"""Tests for loki_video.models.peft.kan against an independent scipy float64 reference."""
+"""Tests for loki_video.models.peft.kan and .bspline against scipy and the Cox-de Boor recursion."""
 
 import numpy as np
 import pytest
 import torch
 from scipy.interpolate import BSpline
 
+from loki_video.models.peft.bspline import SplineLinear, cox_de_boor_bases, piece_coefficients
 from loki_video.models.peft.kan import KAN, KANLinear
 
 TOL = 1e-10  # float64 throughout (the requirement is 1e-6; measured ~1e-15)
@@ -60,6 +61,7 @@ def test_bases_match_scipy(grid_size, spline_order, grid_range):
     assert got.shape == (64, 4, grid_size + spline_order)
     want = ref_bases(x.numpy(), grid_size, spline_order, grid_range)
     assert np.abs(got.numpy() - want).max() < TOL
+    assert (got - cox_de_boor_bases(x, layer.grid, spline_order)).abs().max() < TOL
     # inside the grid range the bases form a partition of unity
     np.testing.assert_allclose(got.sum(-1).numpy(), 1.0, atol=1e-12)
 
@@ -143,3 +145,136 @@ def test_leading_shape():
 def test_invalid_spline_input():
     with pytest.raises(ValueError):
         KANLinear(2, 2, spline_input="clamp")
+
+
+def test_cubic_pieces_are_the_textbook_polynomials():
+    f = torch.linspace(0, 1, 11, dtype=torch.float64)
+    powers = torch.stack([f ** d for d in range(4)], -1)
+    got = powers @ piece_coefficients(3).T
+    want = torch.stack([(1 - f) ** 3 / 6, (3 * f ** 3 - 6 * f ** 2 + 4) / 6,
+                        (-3 * f ** 3 + 3 * f ** 2 + 3 * f + 1) / 6, f ** 3 / 6], -1)
+    assert (got - want).abs().max() < 1e-15
+
+
+@pytest.mark.parametrize("spline_order", [0, 1, 2, 4, 5])
+def test_closed_form_any_order_matches_scipy_outside_the_grid_too(spline_order):
+    layer = KANLinear(3, 2, grid_size=4, spline_order=spline_order, spline_input="identity").double()
+    knots = layer.grid.numpy()
+    x = torch.empty(200, 3, dtype=torch.float64).uniform_(knots[0] - 1.0, knots[-1] + 1.0)
+    x[0] = torch.tensor(knots[:3])  # exactly on knots (scipy's order-0 elements include both ends)
+    got = layer.b_spline_bases(x)
+    want = ref_bases(x[1:].numpy(), 4, spline_order, layer.grid_range)
+    assert np.abs(got[1:].numpy() - want).max() < TOL
+    assert (got - cox_de_boor_bases(x, layer.grid, spline_order)).abs().max() < TOL
+
+
+@pytest.mark.parametrize("spline_input", ["identity", "tanh"])
+@pytest.mark.parametrize("grid_size,spline_order", [(5, 3), (7, 2)])
+def test_fused_gradients_match_cox_de_boor(spline_input, grid_size, spline_order):
+    torch.manual_seed(5)
+    layer = KANLinear(6, 4, grid_size, spline_order, spline_input=spline_input).double()
+    # inside the grid, on the extension knots and beyond the extended grid ([-2.2, 2.2] for (5, 3))
+    x = torch.empty(3, 40, 6, dtype=torch.float64).uniform_(-4.0, 4.0).requires_grad_()
+    grad_y = torch.randn(3, 40, 4, dtype=torch.float64)
+    params = (x, layer.base_weight, layer.spline_weight, layer.spline_scaler)
+    fused = torch.autograd.grad(layer(x), params, grad_y)
+    reference = torch.autograd.grad(layer.reference_forward(x), params, grad_y)
+    assert (layer(x) - layer.reference_forward(x)).abs().max() < TOL
+    for got, want in zip(fused, reference):
+        assert (got - want).abs().max() < TOL
+
+
+@pytest.mark.parametrize("spline_input", ["identity", "tanh"])
+def test_spline_linear_gradcheck_beyond_the_grid(spline_input):
+    torch.manual_seed(6)
+    layer = KANLinear(3, 2, spline_input=spline_input).double()
+    x = torch.empty(7, 3, dtype=torch.float64).uniform_(-3.0, 3.0).requires_grad_()
+    weight = torch.randn(2, 3, 8, dtype=torch.float64, requires_grad=True)
+    scale, offset = layer.positions(squashed=spline_input == "tanh")
+
+    def spline(x, weight):
+        return SplineLinear.apply(x, weight, layer.polynomials, scale, offset, spline_input == "tanh")
+
+    assert torch.autograd.gradcheck(spline, (x, weight))
+
+
+def test_forward_saves_the_input_not_the_bases():
+    torch.manual_seed(7)
+    layer = KANLinear(96, 12)
+    x = torch.randn(100, 96, requires_grad=True)
+    per_token = {}
+
+    def keep(tensor):
+        if tensor.shape[:1] == (100,):  # activations; weights and coefficients have other shapes
+            per_token[tensor.data_ptr()] = tensor.numel()
+        return tensor
+
+    with torch.autograd.graph.saved_tensors_hooks(keep, lambda tensor: tensor):
+        layer(x).sum().backward()
+    # x (kept by SplineLinear and SiLU) and SiLU(x) (by the base matmul); the bases would add
+    # 100 * 96 * 8 elements each, and the Cox-de Boor recursion keeps dozens of such tensors
+    assert sum(per_token.values()) == 2 * x.numel()
+
+
+def test_state_dict_keys_unchanged_and_foreign_grid_refused():
+    layer = KANLinear(4, 3)
+    assert set(layer.state_dict()) == {"base_weight", "spline_weight", "spline_scaler", "grid"}
+    KANLinear(4, 3).load_state_dict(layer.state_dict())
+    other = KANLinear(4, 3, grid_range=(-2.0, 2.0))
+    with pytest.raises(RuntimeError, match=r"grid: the checkpoint's knots .* grid_range=\(-2.0, 2.0\)"):
+        other.load_state_dict(layer.state_dict())
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_low_precision_inputs_use_float32_bases(dtype):
+    torch.manual_seed(8)
+    layer = KANLinear(8, 5)
+    x = torch.randn(30, 8).to(dtype)
+    weight = (layer.spline_weight * layer.spline_scaler.unsqueeze(-1)).detach()
+    scale, offset = layer.positions(squashed=True)
+    got = SplineLinear.apply(x, weight, layer.polynomials, scale, offset, True)
+    want = SplineLinear.apply(x.float(), weight, layer.polynomials, scale, offset, True)
+    assert got.dtype == dtype
+    torch.testing.assert_close(got, want.to(dtype), rtol=0, atol=0)
+
+
+def test_autocast_bfloat16_forward_and_backward():
+    torch.manual_seed(9)
+    layer = KAN([8, 4, 8])
+    x = torch.randn(30, 8, requires_grad=True)
+    want = layer(x)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        got = layer(x)
+    assert got.dtype == torch.bfloat16
+    torch.testing.assert_close(got.float(), want, rtol=0.05, atol=0.05)
+    got.float().sum().backward()
+    assert all(p.grad is not None and p.grad.dtype == torch.float32 and p.grad.isfinite().all()
+               for p in layer.parameters())
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_matches_cpu():
+    torch.manual_seed(10)
+    layer = KAN([8, 4, 8])
+    x = torch.randn(30, 8)
+    want = layer(x)
+    torch.testing.assert_close(layer.cuda()(x.cuda()).cpu(), want, rtol=1e-5, atol=1e-5)
+    with torch.autocast("cuda", dtype=torch.bfloat16):
+        assert layer(x.cuda()).dtype == torch.bfloat16
+
+
+def test_torch_compile_matches_eager():
+    torch.manual_seed(11)
+    layer = KANLinear(6, 3)
+    x = torch.randn(20, 6, requires_grad=True)
+    compiled = torch.compile(layer, fullgraph=True)  # fails on any graph break
+    got = compiled(x)
+    got.sum().backward()
+    grads = [p.grad.clone() for p in layer.parameters()] + [x.grad.clone()]
+    layer.zero_grad()
+    x.grad = None
+    want = layer(x)
+    want.sum().backward()
+    torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-5)
+    for g, p in zip(grads, list(layer.parameters()) + [x]):
+        torch.testing.assert_close(g, p.grad, rtol=1e-5, atol=1e-5)

@@ -7,8 +7,10 @@
 
 where ``B`` are the order-``spline_order`` B-spline bases on a uniform grid over ``grid_range``
 extended by ``spline_order`` knots on each side (``grid_size + spline_order`` bases per input
-feature), evaluated for all inputs at once with the Cox-de Boor recursion. The spline term is a
-single matmul over the flattened ``in * n_bases`` axis, so no ``(batch, out, in)`` tensor is built.
+feature). The bases are evaluated in closed form (the grid is uniform, see ``bspline.py``) and the
+spline term is one autograd function (``bspline.SplineLinear``): a single matmul over the flattened
+``in * n_bases`` axis that saves only its input and recomputes the bases in backward, so neither a
+``(batch, out, in)`` tensor is built nor a ``(batch, in, n_bases)`` tensor kept for backward.
 
 Out-of-grid inputs: B-spline bases vanish outside the extended grid, and ViT activations are often
 far outside ``[-1, 1]``, so the textbook layer's spline term silently drops to zero there. By
@@ -26,6 +28,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .bspline import SplineLinear, bspline_polynomials, cox_de_boor_bases, uniform_bspline_bases
+
 __all__ = ["KAN", "KANLinear"]
 
 
@@ -35,8 +39,8 @@ class KANLinear(nn.Module):
     Parameters (all trainable): ``base_weight (out, in)``, ``spline_weight (out, in, n_bases)``
     and ``spline_scaler (out, in)`` with ``n_bases = grid_size + spline_order``, i.e.
     ``(grid_size + spline_order + 2) * in * out`` in total. The knot vector ``grid``
-    ``(grid_size + 2 * spline_order + 1,)`` is a persistent buffer, not a parameter; it is built in
-    float64 (cast to the input dtype on use) so float64 evaluation sees exact knots.
+    ``(grid_size + 2 * spline_order + 1,)`` is a persistent buffer, not a parameter (float64); a
+    checkpoint whose grid differs from the one the arguments build is refused on loading.
 
     Args:
         in_features: input width.
@@ -72,6 +76,7 @@ class KANLinear(nn.Module):
         grid = torch.arange(-spline_order, grid_size + spline_order + 1, dtype=torch.float64)
         grid = grid * h + self.grid_range[0]
         self.register_buffer("grid", grid, persistent=True)
+        self.register_buffer("polynomials", bspline_polynomials(spline_order), persistent=False)
         n_bases = grid_size + spline_order
         self.base_weight = nn.Parameter(torch.empty(out_features, in_features))
         self.spline_weight = nn.Parameter(torch.empty(out_features, in_features, n_bases))
@@ -87,16 +92,17 @@ class KANLinear(nn.Module):
         nn.init.kaiming_uniform_(self.spline_scaler, a=math.sqrt(5))
         nn.init.uniform_(self.spline_weight, -0.1 / self.grid_size, 0.1 / self.grid_size)
 
-    def squash(self, x: torch.Tensor) -> torch.Tensor:
-        """Input map of the spline branch, ``(...,) -> (...,)``: ``tanh`` rescaled onto
-        ``grid_range``, or the identity for ``spline_input="identity"``."""
-        if self.spline_input == "identity":
-            return x
+    def positions(self, squashed: bool) -> Tuple[float, float]:
+        """``(scale, offset)`` with ``u = offset + scale * tanh(x)`` (``squashed``) or
+        ``offset + scale * x``: the position of the spline input in grid units from the first knot."""
         lo, hi = self.grid_range
-        return lo + (hi - lo) * 0.5 * (torch.tanh(x) + 1.0)
+        h = (hi - lo) / self.grid_size
+        if squashed:  # s = lo + (hi - lo) (tanh(x) + 1) / 2, u = (s - lo) / h + k
+            return self.grid_size / 2, self.spline_order + self.grid_size / 2
+        return 1 / h, self.spline_order - lo / h
 
     def b_spline_bases(self, x: torch.Tensor) -> torch.Tensor:
-        """B-spline bases of the raw ``x`` (no squashing) by the Cox-de Boor recursion.
+        """B-spline bases of the raw ``x`` (no squashing), in closed form.
 
         Args:
             x: ``(..., in_features)``.
@@ -104,22 +110,40 @@ class KANLinear(nn.Module):
         Returns:
             ``(..., in_features, grid_size + spline_order)``; zero outside the extended grid.
         """
-        g = self.grid.to(x.dtype)
-        x = x.unsqueeze(-1)
-        bases = ((x >= g[:-1]) & (x < g[1:])).to(x.dtype)
-        for p in range(1, self.spline_order + 1):
-            bases = (x - g[: -(p + 1)]) / (g[p:-1] - g[: -(p + 1)]) * bases[..., :-1] + (
-                g[p + 1 :] - x
-            ) / (g[p + 1 :] - g[1:-p]) * bases[..., 1:]
-        return bases
+        scale, offset = self.positions(squashed=False)
+        return uniform_bspline_bases(offset + scale * x, self.polynomials.to(x.dtype),
+                                     self.grid_size + self.spline_order)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(..., in_features) -> (..., out_features)``."""
         base = F.linear(self.base_activation(x), self.base_weight)
-        bases = self.b_spline_bases(self.squash(x)).flatten(-2)  # (..., in * n_bases)
-        # (out, in * n_bases)
+        weight = self.spline_weight * self.spline_scaler.unsqueeze(-1)  # (out, in, n_bases)
+        scale, offset = self.positions(squashed=self.spline_input == "tanh")
+        spline = SplineLinear.apply(x.reshape(-1, self.in_features), weight, self.polynomials,
+                                    scale, offset, self.spline_input == "tanh")
+        return base + spline.view(*x.shape[:-1], self.out_features)
+
+    def reference_forward(self, x: torch.Tensor) -> torch.Tensor:
+        """:meth:`forward` as the textbook layer computes it: Cox-de Boor bases of the (squashed)
+        input and plain autograd, which keeps every intermediate. The baseline of the tests and of
+        ``tools/analysis/benchmark.py --kan``; ``(..., in_features) -> (..., out_features)``."""
+        lo, hi = self.grid_range
+        spline_x = lo + (hi - lo) * 0.5 * (torch.tanh(x) + 1.0) if self.spline_input == "tanh" else x
+        bases = cox_de_boor_bases(spline_x, self.grid, self.spline_order).flatten(-2)
         weight = (self.spline_weight * self.spline_scaler.unsqueeze(-1)).flatten(1)
-        return base + F.linear(bases, weight)
+        return F.linear(self.base_activation(x), self.base_weight) + F.linear(bases, weight)
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        """Refuse a checkpoint whose knot vector differs from the one this layer computes with."""
+        error_msgs = args[-1]
+        grid = state_dict.get(prefix + "grid")
+        if grid is not None and (grid.shape != self.grid.shape or not torch.allclose(
+                grid.to(self.grid), self.grid, rtol=1e-9, atol=1e-12)):
+            error_msgs.append(
+                f"{prefix}grid: the checkpoint's knots {grid.tolist()} differ from "
+                f"{self.grid.tolist()} (grid_size={self.grid_size}, spline_order={self.spline_order}, "
+                f"grid_range={self.grid_range}); build the layer with the checkpoint's grid settings")
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def extra_repr(self) -> str:
         return (
