@@ -5,7 +5,7 @@ import pytest
 import torch
 from scipy.interpolate import BSpline
 
-from loki_video.models.peft.bspline import SplineLinear, cox_de_boor_bases, piece_coefficients
+from loki_video.models.peft.bspline import SplineLinear, cardinal_terms, cox_de_boor_bases, uniform_bspline_bases
 from loki_video.models.peft.kan import KAN, KANLinear
 
 TOL = 1e-10  # float64 throughout (the requirement is 1e-6; measured ~1e-15)
@@ -148,23 +148,28 @@ def test_invalid_spline_input():
 
 
 def test_cubic_pieces_are_the_textbook_polynomials():
-    f = torch.linspace(0, 1, 11, dtype=torch.float64)
-    powers = torch.stack([f ** d for d in range(4)], -1)
-    got = powers @ piece_coefficients(3).T
+    f = torch.linspace(0, 1, 11, dtype=torch.float64)[:-1]
+    # on interval 3 (u = 3 + f) the non-zero cubic bases are 0..3
+    got = uniform_bspline_bases((3 + f).view(-1, 1), cardinal_terms(3), 8)[:, 0, :4]
     want = torch.stack([(1 - f) ** 3 / 6, (3 * f ** 3 - 6 * f ** 2 + 4) / 6,
                         (-3 * f ** 3 + 3 * f ** 2 + 3 * f + 1) / 6, f ** 3 / 6], -1)
     assert (got - want).abs().max() < 1e-15
 
 
-@pytest.mark.parametrize("spline_order", [0, 1, 2, 4, 5])
+def test_order_zero_is_refused():
+    with pytest.raises(ValueError, match="spline_order must be at least 1"):
+        KANLinear(2, 2, spline_order=0)
+
+
+@pytest.mark.parametrize("spline_order", [1, 2, 4, 5])
 def test_closed_form_any_order_matches_scipy_outside_the_grid_too(spline_order):
     layer = KANLinear(3, 2, grid_size=4, spline_order=spline_order, spline_input="identity").double()
     knots = layer.grid.numpy()
     x = torch.empty(200, 3, dtype=torch.float64).uniform_(knots[0] - 1.0, knots[-1] + 1.0)
-    x[0] = torch.tensor(knots[:3])  # exactly on knots (scipy's order-0 elements include both ends)
+    x[0] = torch.tensor(knots[:3])  # exactly on knots
     got = layer.b_spline_bases(x)
-    want = ref_bases(x[1:].numpy(), 4, spline_order, layer.grid_range)
-    assert np.abs(got[1:].numpy() - want).max() < TOL
+    want = ref_bases(x.numpy(), 4, spline_order, layer.grid_range)
+    assert np.abs(got.numpy() - want).max() < TOL
     assert (got - cox_de_boor_bases(x, layer.grid, spline_order)).abs().max() < TOL
 
 
@@ -193,7 +198,7 @@ def test_spline_linear_gradcheck_beyond_the_grid(spline_input):
     scale, offset = layer.positions(squashed=spline_input == "tanh")
 
     def spline(x, weight):
-        return SplineLinear.apply(x, weight, layer.polynomials, scale, offset, spline_input == "tanh")
+        return SplineLinear.apply(x, weight, layer.spline, scale, offset, spline_input == "tanh")
 
     assert torch.autograd.gradcheck(spline, (x, weight))
 
@@ -232,8 +237,8 @@ def test_low_precision_inputs_use_float32_bases(dtype):
     x = torch.randn(30, 8).to(dtype)
     weight = (layer.spline_weight * layer.spline_scaler.unsqueeze(-1)).detach()
     scale, offset = layer.positions(squashed=True)
-    got = SplineLinear.apply(x, weight, layer.polynomials, scale, offset, True)
-    want = SplineLinear.apply(x.float(), weight, layer.polynomials, scale, offset, True)
+    got = SplineLinear.apply(x, weight, layer.spline, scale, offset, True)
+    want = SplineLinear.apply(x.float(), weight, layer.spline, scale, offset, True)
     assert got.dtype == dtype
     torch.testing.assert_close(got, want.to(dtype), rtol=0, atol=0)
 

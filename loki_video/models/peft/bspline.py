@@ -1,55 +1,48 @@
 """B-spline bases on a uniform grid in closed form, and the fused spline term of a KAN layer.
 
-On a uniform grid every basis is a shifted copy of one piecewise polynomial (the cardinal
-B-spline), so inside grid interval ``m`` the ``k + 1`` non-zero bases of order ``k`` are fixed
-polynomials of the position ``f`` in ``[0, 1)`` inside that interval. For ``k = 3``::
+On a uniform grid every basis is a shifted copy of one function, the cardinal B-spline ``M_k``
+of order ``k`` (support ``[0, k + 1)`` in grid units). ``M_k`` is symmetric about its centre
+``(k + 1) / 2`` and, with ``s`` the distance from the centre, a short sum of truncated powers::
 
-    (1 - f)^3 / 6,  (3 f^3 - 6 f^2 + 4) / 6,  (-3 f^3 + 3 f^2 + 3 f + 1) / 6,  f^3 / 6
+    M_k = sum_l a_l (c_l - s)_+^k,   a_l = (-1)^l C(k + 1, l) / k!,   c_l = (k + 1) / 2 - l
 
-Positions are measured in grid units from the first knot: ``u = (x - knot_0) / h``; basis ``j``
-is non-zero for ``u`` in ``[j, j + k + 1)``. :func:`piece_coefficients` derives these polynomials
-once for any order; :func:`uniform_bspline_bases` evaluates them in a handful of tensor ops
-instead of the ``O(k^2)`` ops of the Cox-de Boor recursion.
+over ``l < (k + 1) / 2`` (cubic: ``((2 - s)_+^3 - 4 (1 - s)_+^3) / 6``). Inside one grid
+interval this is the familiar polynomial piece (cubic: ``(1 - f)^3 / 6``, ...), and it is zero
+outside the support by itself, so all bases of all inputs come out of a few elementwise ops on
+one ``(N, n_bases, I)`` tensor: no recursion, no indices, nothing to mask. Positions ``u`` are
+measured in grid units from the first knot; basis ``j`` is ``M_k(u - j)``. :func:`cardinal_terms`
+gives ``(a_l, c_l)`` once per order.
 
 :class:`SplineLinear` is the spline term of a KAN layer as one autograd function: it saves only
-its input and the weight, and recomputes the bases and their derivative in backward, so autograd
-keeps no ``(tokens, in, n_bases)`` tensor alive between forward and backward.
+its input and weight and recomputes the bases, and their derivative, in backward, so autograd
+keeps no ``(tokens, in, n_bases)`` tensor between forward and backward. Written with plain
+tensor ops, so ``torch.compile`` fuses each pass into one loop.
 """
-from fractions import Fraction
+import math
+from typing import NamedTuple, Tuple
 
 import torch
 import torch.nn.functional as F
 
-__all__ = ['SplineLinear', 'bspline_polynomials', 'cox_de_boor_bases', 'piece_coefficients',
-           'uniform_bspline_bases']
+__all__ = ['CardinalTerms', 'SplineLinear', 'cardinal_terms', 'cox_de_boor_bases', 'uniform_bspline_bases']
 
 
-def piece_coefficients(order: int) -> torch.Tensor:
-    """Polynomial pieces of the order-``k`` uniform B-spline, ``(k + 1, k + 1)`` float64.
+class CardinalTerms(NamedTuple):
+    """``M_order(centre + s) = sum_l coefficient_l (reach_l - |s|)_+^order``."""
+    order: int
+    centre: float
+    terms: Tuple[Tuple[float, float], ...]  # (coefficient_l, reach_l)
 
-    Row ``r``, column ``d``: coefficient of ``f^d`` in basis ``m - k + r`` on grid interval ``m``
-    (row 0: the basis whose support ends with this interval, row ``k``: the one starting here).
-    Built exactly in rationals by the recursion on the pieces of the cardinal B-spline
-    ``M_k(t) = t / k * M_{k-1}(t) + (k + 1 - t) / k * M_{k-1}(t - 1)``.
-    """
-    pieces = [[Fraction(1)]]  # M_0: one piece, the constant 1 on [0, 1)
-    for k in range(1, order + 1):
-        new = []
-        for p in range(k + 1):  # piece p of M_k, as a polynomial in f = t - p
-            poly = [Fraction(0)] * (k + 1)
-            if p < k:  # (p + f) / k * piece p of M_{k-1}
-                for d, c in enumerate(pieces[p]):
-                    poly[d] += c * p / k
-                    poly[d + 1] += c / k
-            if p > 0:  # (k + 1 - p - f) / k * piece p - 1 of M_{k-1}
-                for d, c in enumerate(pieces[p - 1]):
-                    poly[d] += c * (k + 1 - p) / k
-                    poly[d + 1] -= c / k
-            new.append(poly)
-        pieces = new
-    # basis m - k + r sees interval m as its piece k - r
-    return torch.tensor([[float(c) for c in pieces[order - r]] for r in range(order + 1)],
-                        dtype=torch.float64)
+
+def cardinal_terms(order: int) -> CardinalTerms:
+    """The truncated-power terms of the order-``order`` cardinal B-spline (module docstring)."""
+    if order < 1:
+        raise ValueError(f'spline_order must be at least 1, got {order}: piecewise-constant '
+                         'splines have no derivative to train the input side with')
+    half = (order + 1) / 2
+    return CardinalTerms(order, half, tuple(
+        ((-1) ** l * math.comb(order + 1, l) / math.factorial(order), half - l)
+        for l in range(math.ceil(half))))
 
 
 def cox_de_boor_bases(x: torch.Tensor, knots: torch.Tensor, order: int) -> torch.Tensor:
@@ -67,111 +60,86 @@ def cox_de_boor_bases(x: torch.Tensor, knots: torch.Tensor, order: int) -> torch
     return bases
 
 
-def bspline_polynomials(order: int) -> torch.Tensor:
-    """Values and slopes of the ``k + 1`` non-zero bases on a grid interval, ``(2k + 2, k + 1)``.
+def _bases(u, spline, n_bases, with_slopes=False):
+    """Bases at positions ``u (N, I)``: ``(N, n_bases, I)``, and their derivatives in ``u``.
 
-    Rows ``0..k``: :func:`piece_coefficients`; rows ``k+1..2k+1``: their derivatives with respect
-    to the position ``f`` (coefficient of ``f^d`` in column ``d``).
+    ``spline``: :func:`cardinal_terms`. Returns ``(bases, slopes)``; ``slopes`` is None unless
+    ``with_slopes``.
     """
-    values = piece_coefficients(order)
-    slopes = torch.zeros_like(values)
-    slopes[:, :-1] = values[:, 1:] * torch.arange(1, order + 1, dtype=values.dtype)
-    return torch.cat([values, slopes])
+    order = spline.order
+    centres = torch.arange(n_bases, dtype=u.dtype, device=u.device).view(1, -1, 1) + spline.centre
+    offset = u.unsqueeze(1) - centres                                # (N, n_bases, I)
+    distance = offset.abs()
+    bases = slopes = None
+    for coefficient, reach in spline.terms:
+        base = (reach - distance).clamp_(min=0)
+        if with_slopes:  # d/ds a (c - s)^k = -k a (c - s)^(k - 1)
+            power = base.pow(order - 1) if order > 1 else (base > 0).to(base.dtype)
+            slope = power * (-order * coefficient)
+            slopes = slope if slopes is None else slopes.add_(slope)
+            term = power.mul_(base)
+        else:
+            term = base.pow_(order)
+        bases = term.mul_(coefficient) if bases is None else bases.add_(term, alpha=coefficient)
+    if with_slopes:
+        slopes.mul_(offset.sign_())  # ds/du = sign(u - centre)
+    return bases, slopes
 
 
-def _local_bases(u, polynomials, n_bases, with_slopes=False):
-    """The non-zero bases at positions ``u (N, I)`` (grid units from the first knot).
-
-    Returns ``values (K, N, I)`` with ``K = k + 1`` (``(2K, N, I)``, slopes below the values, with
-    ``with_slopes``) and ``column (K, N, I)``: where each value goes in a ``(N, n_bases + 2, I)``
-    table whose columns ``1..n_bases`` are the bases and ``0``, ``n_bases + 1`` take the values of
-    bases that do not exist (left and right of the extended grid), so no value needs masking.
-    """
-    order = polynomials.shape[1] - 1
-    u = u.clamp(-1.0, n_bases + order)  # beyond the extended grid every value lands off the table
-    interval = torch.floor(u)
-    f = (u - interval).view(1, -1)
-    rows = polynomials if with_slopes else polynomials[:order + 1]
-    values = rows[:, order:order + 1].expand(-1, f.shape[1])  # Horner in f, all bases at once
-    for d in range(order - 1, -1, -1):
-        values = torch.addcmul(rows[:, d:d + 1], values, f)
-    offsets = torch.arange(1 - order, 2, device=u.device).view(-1, 1, 1)
-    column = (interval.long().unsqueeze(0) + offsets).clamp_(0, n_bases + 1)
-    return values.reshape(-1, *u.shape), column
-
-
-def _dense(values, column, n_bases):
-    """Scatter ``values (K, N, I)`` into the ``(N, n_bases + 2, I)`` table of :func:`_local_bases`."""
-    _, n, i = values.shape
-    table = values.new_zeros(n, n_bases + 2, i)
-    return table.scatter_add_(1, column.transpose(0, 1), values.transpose(0, 1))
-
-
-def uniform_bspline_bases(u: torch.Tensor, polynomials: torch.Tensor, n_bases: int) -> torch.Tensor:
+def uniform_bspline_bases(u: torch.Tensor, spline: CardinalTerms, n_bases: int) -> torch.Tensor:
     """All ``n_bases`` bases at positions ``u (..., I)`` in grid units: ``(..., I, n_bases)``.
 
-    ``polynomials`` from :func:`bspline_polynomials` in the dtype of ``u``. Bases vanish for
-    ``u`` outside ``[0, n_bases + k)``, as the Cox-de Boor recursion's do.
+    ``spline`` from :func:`cardinal_terms`. Bases vanish for ``u`` outside ``[0, n_bases + k)``,
+    as the Cox-de Boor recursion's do.
     """
-    flat = u.reshape(-1, u.shape[-1])
-    values, column = _local_bases(flat, polynomials, n_bases)
-    table = _dense(values, column, n_bases)[:, 1:-1]                  # (N, n_bases, I)
-    return table.transpose(1, 2).reshape(*u.shape, n_bases)
-
-
-def _padded(weight):
-    """``(O, I, n_bases) -> (O, (n_bases + 2) * I)``: the layout of the table, zero off the grid."""
-    return F.pad(weight, (1, 1)).transpose(1, 2).reshape(weight.shape[0], -1)
+    bases, _ = _bases(u.reshape(-1, u.shape[-1]), spline, n_bases)
+    return bases.transpose(1, 2).reshape(*u.shape, n_bases)
 
 
 class SplineLinear(torch.autograd.Function):
     """``y[n, o] = sum_ij B_j(u(x[n, i])) weight[o, i, j]``: ``x (N, I) -> (N, O)``.
 
     ``weight (O, I, n_bases)``; ``u(x) = offset + scale * x``, or ``offset + scale * tanh(x)``
-    with ``squash``. Bases, their derivatives and the products run in float32 at least, also
-    for float16/bfloat16 inputs and under autocast; the output has the dtype of ``x``, or the
-    autocast dtype as a matmul's under autocast. Saves
+    with ``squash``; ``spline`` from :func:`cardinal_terms`. Bases, their derivatives and the
+    products run in float32 at least, also for float16/bfloat16 inputs and under autocast; the
+    output has the dtype of ``x``, or the autocast dtype as a matmul's under autocast. Saves
     ``x`` and ``weight`` only: the bases are recomputed in backward.
     """
 
     @staticmethod
-    def forward(ctx, x, weight, polynomials, scale, offset, squash):
-        ctx.save_for_backward(x, weight, polynomials)
-        ctx.geometry = (scale, offset, squash)
-        n_bases = weight.shape[-1]
-        dtype = torch.promote_types(x.dtype, torch.float32)
+    def forward(ctx, x, weight, spline, scale, offset, squash):
+        ctx.save_for_backward(x, weight)
+        ctx.geometry = (spline, scale, offset, squash)
         device = x.device.type
         out_dtype = torch.get_autocast_dtype(device) if torch.is_autocast_enabled(device) else x.dtype
+        dtype = torch.promote_types(x.dtype, torch.float32)
         with torch.autocast(device, enabled=False):
             t = x.to(dtype)
-            u = offset + scale * (torch.tanh(t) if squash else t)
-            values, column = _local_bases(u, polynomials.to(dtype), n_bases)
-            table = _dense(values, column, n_bases)
-            y = table.view(x.shape[0], -1) @ _padded(weight.to(dtype)).T
+            u = (torch.tanh(t) if squash else t).mul(scale).add_(offset)
+            bases, _ = _bases(u, spline, weight.shape[-1])
+            # (N, n_bases * I) @ (n_bases * I, O): the weight in the layout of the bases
+            y = F.linear(bases.view(x.shape[0], -1), weight.to(dtype).transpose(1, 2).flatten(1))
         return y.to(out_dtype)
 
     @staticmethod
     def backward(ctx, grad_y):
-        x, weight, polynomials = ctx.saved_tensors
-        scale, offset, squash = ctx.geometry
+        x, weight = ctx.saved_tensors
+        spline, scale, offset, squash = ctx.geometry
         n_bases = weight.shape[-1]
-        n, i = x.shape
         dtype = torch.promote_types(x.dtype, torch.float32)
         grad_x = grad_weight = None
         with torch.autocast(x.device.type, enabled=False):
             t = x.to(dtype)
             if squash:
                 t = torch.tanh(t)
-            both, column = _local_bases(offset + scale * t, polynomials.to(dtype), n_bases,
-                                        with_slopes=ctx.needs_input_grad[0])
-            values, slopes = both[:column.shape[0]], both[column.shape[0]:]
+            bases, slopes = _bases(t.mul(scale).add_(offset), spline, n_bases,
+                                   with_slopes=ctx.needs_input_grad[0])
             grad_y = grad_y.to(dtype)
+            w = weight.to(dtype).transpose(1, 2).flatten(1)            # (O, n_bases * I)
             if ctx.needs_input_grad[0]:
-                grad_table = (grad_y @ _padded(weight.to(dtype))).view(n, n_bases + 2, i)
-                grad_u = (grad_table.gather(1, column.transpose(0, 1)) * slopes.transpose(0, 1)).sum(1)
+                grad_u = (grad_y @ w).view_as(slopes).mul_(slopes).sum(1)
                 grad_x = grad_u.mul_((1 - t * t).mul_(scale) if squash else scale).to(x.dtype)
             if ctx.needs_input_grad[1]:
-                table = _dense(values, column, n_bases).view(n, -1)
-                grad_padded = (grad_y.T @ table).view(-1, n_bases + 2, i)      # (O, n_bases + 2, I)
-                grad_weight = grad_padded[:, 1:-1].transpose(1, 2).to(weight.dtype)
+                grad_w = (bases.view(x.shape[0], -1).T @ grad_y).T      # (O, n_bases * I)
+                grad_weight = grad_w.view(-1, n_bases, x.shape[1]).transpose(1, 2).to(weight.dtype)
         return grad_x, grad_weight, None, None, None, None

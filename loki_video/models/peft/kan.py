@@ -11,6 +11,7 @@ feature). The bases are evaluated in closed form (the grid is uniform, see ``bsp
 spline term is one autograd function (``bspline.SplineLinear``): a single matmul over the flattened
 ``in * n_bases`` axis that saves only its input and recomputes the bases in backward, so neither a
 ``(batch, out, in)`` tensor is built nor a ``(batch, in, n_bases)`` tensor kept for backward.
+``spline_order`` must be at least 1.
 
 Out-of-grid inputs: B-spline bases vanish outside the extended grid, and ViT activations are often
 far outside ``[-1, 1]``, so the textbook layer's spline term silently drops to zero there. By
@@ -28,7 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .bspline import SplineLinear, bspline_polynomials, cox_de_boor_bases, uniform_bspline_bases
+from .bspline import SplineLinear, cardinal_terms, cox_de_boor_bases, uniform_bspline_bases
 
 __all__ = ["KAN", "KANLinear"]
 
@@ -76,7 +77,7 @@ class KANLinear(nn.Module):
         grid = torch.arange(-spline_order, grid_size + spline_order + 1, dtype=torch.float64)
         grid = grid * h + self.grid_range[0]
         self.register_buffer("grid", grid, persistent=True)
-        self.register_buffer("polynomials", bspline_polynomials(spline_order), persistent=False)
+        self.spline = cardinal_terms(spline_order)
         n_bases = grid_size + spline_order
         self.base_weight = nn.Parameter(torch.empty(out_features, in_features))
         self.spline_weight = nn.Parameter(torch.empty(out_features, in_features, n_bases))
@@ -111,15 +112,14 @@ class KANLinear(nn.Module):
             ``(..., in_features, grid_size + spline_order)``; zero outside the extended grid.
         """
         scale, offset = self.positions(squashed=False)
-        return uniform_bspline_bases(offset + scale * x, self.polynomials.to(x.dtype),
-                                     self.grid_size + self.spline_order)
+        return uniform_bspline_bases(offset + scale * x, self.spline, self.grid_size + self.spline_order)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(..., in_features) -> (..., out_features)``."""
         base = F.linear(self.base_activation(x), self.base_weight)
         weight = self.spline_weight * self.spline_scaler.unsqueeze(-1)  # (out, in, n_bases)
         scale, offset = self.positions(squashed=self.spline_input == "tanh")
-        spline = SplineLinear.apply(x.reshape(-1, self.in_features), weight, self.polynomials,
+        spline = SplineLinear.apply(x.reshape(-1, self.in_features), weight, self.spline,
                                     scale, offset, self.spline_input == "tanh")
         return base + spline.view(*x.shape[:-1], self.out_features)
 

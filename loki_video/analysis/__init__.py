@@ -1,0 +1,1 @@
+"""Cost of a config's model: FLOPs (``flops``) and measured step time and memory (``benchmark``)."""

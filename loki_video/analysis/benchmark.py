@@ -1,0 +1,255 @@
+"""Step time and peak memory of models measured side by side, each in a process of its own.
+
+Every subject (a config's model, or a KAN layer) lives in a worker process, so that its peak
+memory is its own. The parent runs warm-up steps, then the timed steps interleaved across the
+subjects (A B A B ...: the machine's speed drifts, all subjects see the same drift), and
+reports per subject the median step time and the peak memory of a step:
+
+* CUDA: ``torch.cuda.max_memory_allocated`` over the step (weights and optimizer state included);
+* CPU: the growth of the peak resident set over the step (``VmHWM`` after the step minus
+  ``VmRSS`` before it, the peak reset through ``/proc/self/clear_refs``): what the step adds
+  to weights and optimizer state.
+"""
+import gc
+import multiprocessing
+import statistics
+import time
+import traceback
+from dataclasses import dataclass, field
+
+import torch
+
+
+@dataclass
+class Options:
+    """How every subject steps: ``mode`` 'train' (forward, backward, optimizer step) or 'test'."""
+    mode: str = 'train'
+    batch: int = 1
+    amp: bool = False
+    compile: bool = False
+    device: str = 'cpu'
+    threads: int = 0  # 0: torch's default
+    cfg_options: dict = field(default_factory=dict)
+
+
+@dataclass
+class Subject:
+    """A config's model (``config``, optionally with activation checkpointing) or a KAN layer
+    (``kan`` widths, ``tokens`` rows, ``'fused'`` or ``'cox-de-boor'`` implementation)."""
+    name: str
+    config: str = None
+    with_cp: bool = False
+    kan: tuple = None
+    tokens: int = 0
+    implementation: str = 'fused'
+
+
+def _status_kib(key):
+    with open('/proc/self/status') as status:
+        for line in status:
+            if line.startswith(key + ':'):
+                return int(line.split()[1])
+    raise RuntimeError(f'/proc/self/status has no {key}: CPU memory needs Linux')
+
+
+def _reset_peak_rss():
+    with open('/proc/self/clear_refs', 'w') as clear_refs:
+        clear_refs.write('5')
+
+
+def measure(step, device):
+    """Run ``step()`` once: ``(seconds, peak bytes)`` as the module docstring defines them."""
+    gc.collect()
+    if device.startswith('cuda'):
+        torch.cuda.synchronize(device)
+        torch.cuda.reset_peak_memory_stats(device)
+        start = time.perf_counter()
+        step()
+        torch.cuda.synchronize(device)
+        return time.perf_counter() - start, torch.cuda.max_memory_allocated(device)
+    _reset_peak_rss()
+    before = _status_kib('VmRSS')
+    start = time.perf_counter()
+    step()
+    seconds = time.perf_counter() - start
+    return seconds, (_status_kib('VmHWM') - before) * 1024
+
+
+def _random_batch(cfg, batch, device):
+    """``batch`` samples of random pixels at the test pipeline's view shape, as a dataloader gives them."""
+    from .model_inputs import is_video, view_shape
+    shape = view_shape(cfg)
+    if is_video(cfg):
+        from mmaction.structures import ActionDataSample
+        inputs = [torch.randint(0, 256, (1, *shape), dtype=torch.uint8) for _ in range(batch)]
+        samples = [ActionDataSample().set_gt_labels(torch.tensor([0])) for _ in range(batch)]
+    else:
+        from mmpretrain.structures import DataSample
+        inputs = [torch.randint(0, 256, shape, dtype=torch.uint8) for _ in range(batch)]
+        samples = [DataSample().set_gt_label(0) for _ in range(batch)]
+    return dict(inputs=[x.to(device) for x in inputs], data_samples=samples)
+
+
+def _config_step(subject, options):
+    """``(step, info)`` for a config's model: one train or test step on a fixed random batch."""
+    from mmengine.optim import build_optim_wrapper
+
+    from ..config import build_model, load_config
+    from ..models.peft import count_parameters
+    cfg = load_config(subject.config, options.cfg_options)
+    cfg.model.backbone.pretrained = None  # weights do not change the cost
+    cfg.model.backbone.with_cp = subject.with_cp
+    model = build_model(cfg).to(options.device)
+    data = _random_batch(cfg, options.batch, options.device)
+    info = dict(tunable_params=count_parameters(model)['tunable'])
+    if options.mode == 'test':
+        model.eval()
+        test_step = torch.compile(model.test_step) if options.compile else model.test_step
+
+        def step():
+            with torch.no_grad():
+                test_step(data)
+        return step, info
+    model.train()
+    wrapper_cfg = dict(cfg.optim_wrapper)
+    if options.amp:
+        dtype = 'bfloat16' if torch.cuda.is_bf16_supported() else 'float16'
+        wrapper_cfg.update(type='AmpOptimWrapper', dtype=dtype)
+        info['amp_dtype'] = dtype
+    optim_wrapper = build_optim_wrapper(model, wrapper_cfg)
+    train_step = torch.compile(model.train_step) if options.compile else model.train_step
+    return (lambda: train_step(data, optim_wrapper)), info
+
+
+def _kan_step(subject, options):
+    """``(step, info, output)`` for a KAN layer stack: forward and backward on fixed random tokens."""
+    from ..models.peft import KAN
+    torch.manual_seed(0)
+    kan = KAN(list(subject.kan)).to(options.device)
+    x = torch.randn(subject.tokens, subject.kan[0], device=options.device, requires_grad=True)
+
+    def forward(inputs):
+        if subject.implementation == 'fused':
+            return kan(inputs)
+        for layer in kan.layers:
+            inputs = layer.reference_forward(inputs)
+        return inputs
+    if options.compile:
+        forward = torch.compile(forward)
+
+    def step():
+        forward(x).sum().backward()
+
+    def output():
+        with torch.no_grad():
+            return forward(x).cpu()
+    params = sum(p.numel() for p in kan.parameters())
+    return step, dict(tunable_params=params), output
+
+
+def _worker(connection, subject, options):
+    """Build the subject, then answer 'step' (one measurement), 'output' and 'stop'."""
+    try:
+        if options.threads:
+            torch.set_num_threads(options.threads)
+        output = None
+        if subject.kan is not None:
+            step, info, output = _kan_step(subject, options)
+        else:
+            step, info = _config_step(subject, options)
+        connection.send(('ready', info))
+        while True:
+            command = connection.recv()
+            if command == 'stop':
+                return
+            if command == 'output':
+                connection.send(('output', output() if output else None))
+            else:
+                connection.send(('step', measure(step, options.device)))
+    except Exception:  # reported by the parent with the subject's name
+        connection.send(('error', traceback.format_exc()))
+
+
+class Worker:
+    """A subject in its own (spawned) process."""
+
+    def __init__(self, subject, options):
+        self.subject = subject
+        context = multiprocessing.get_context('spawn')
+        self.connection, child = context.Pipe()
+        self.process = context.Process(target=_worker, args=(child, subject, options), daemon=True)
+        self.process.start()
+        self.info = self.ask(None)
+
+    def ask(self, command):
+        if command is not None:
+            self.connection.send(command)
+        if not self.connection.poll(timeout=3600):
+            raise RuntimeError(f'{self.subject.name}: no answer within an hour')
+        kind, value = self.connection.recv()
+        if kind == 'error':
+            raise RuntimeError(f'{self.subject.name} failed:\n{value}')
+        return value
+
+    def stop(self):
+        if self.process.is_alive():
+            self.connection.send('stop')
+        self.process.join(timeout=30)
+
+
+def run(subjects, options, repeat=5, warmup=2, log=print):
+    """Measure ``subjects`` side by side; one dict per subject, ratios to the first.
+
+    Keys: ``name``, ``tunable_params``, ``step_time_s`` (median), ``step_times_s`` (all),
+    ``clips_per_s``, ``peak_memory_bytes`` (largest over the timed steps), ``time_ratio``,
+    ``memory_ratio`` and, for KAN subjects, ``max_abs_diff`` from the first subject's output.
+    """
+    workers = []
+    try:
+        for subject in subjects:
+            log(f'building {subject.name}')
+            workers.append(Worker(subject, options))
+        for round_ in range(warmup):
+            log(f'warm-up {round_ + 1}/{warmup}')
+            for worker in workers:
+                worker.ask('step')
+        samples = {worker.subject.name: [] for worker in workers}
+        for round_ in range(repeat):
+            for worker in workers:
+                samples[worker.subject.name].append(worker.ask('step'))
+            log(f'round {round_ + 1}/{repeat}: ' + ', '.join(
+                f'{name} {values[-1][0]:.3f} s' for name, values in samples.items()))
+        outputs = [worker.ask('output') for worker in workers]
+    finally:
+        for worker in workers:
+            worker.stop()
+    results = []
+    for worker, output in zip(workers, outputs):
+        times = [seconds for seconds, _ in samples[worker.subject.name]]
+        median = statistics.median(times)
+        result = dict(name=worker.subject.name, **worker.info, step_time_s=median, step_times_s=times,
+                      clips_per_s=options.batch / median if worker.subject.kan is None else None,
+                      peak_memory_bytes=max(memory for _, memory in samples[worker.subject.name]))
+        if output is not None and outputs[0] is not None:
+            result['max_abs_diff'] = (output - outputs[0]).abs().max().item()
+        results.append(result)
+    for result in results:
+        result['time_ratio'] = result['step_time_s'] / results[0]['step_time_s']
+        result['memory_ratio'] = result['peak_memory_bytes'] / max(results[0]['peak_memory_bytes'], 1)
+    return results
+
+
+def format_table(results):
+    """A Markdown table of :func:`run`'s results."""
+    kan = 'max_abs_diff' in results[-1]
+    head = ['subject', 'tunable params', 'step (s)', 'clips/s', 'peak memory (MB)', 'time / first',
+            'memory / first'] + (['max abs diff'] if kan else [])
+    lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
+    for r in results:
+        row = [r['name'], f"{r['tunable_params']:,}", f"{r['step_time_s']:.4g}",
+               '-' if r['clips_per_s'] is None else f"{r['clips_per_s']:.3g}",
+               f"{r['peak_memory_bytes'] / 2**20:,.0f}", f"{r['time_ratio']:.2f}", f"{r['memory_ratio']:.2f}"]
+        if kan:
+            row.append(f"{r.get('max_abs_diff', 0):.1e}")
+        lines.append('| ' + ' | '.join(row) + ' |')
+    return '\n'.join(lines)
