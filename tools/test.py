@@ -1,7 +1,7 @@
 """Test a checkpoint: top-1, top-5 and mean class accuracy, with the views per video.
 
     python tools/test.py CONFIG CKPT [--work-dir DIR] [--dump PKL] [--views CLIPSxCROPS]
-        [--max-testing-views N] [--strict] [--cfg-options KEY=VALUE ...]
+        [--max-testing-views N] [--strict] [--compile] [--cfg-options KEY=VALUE ...]
         [--launcher {none,pytorch,slurm,mpi}]
 
 The report goes to the log and to WORK_DIR/test_<clips>x<crops>.json (test.json for image
@@ -15,7 +15,7 @@ import os.path as osp
 from loki_video.config import DictAction, load_config
 from loki_video.engine.data_paths import check_data_paths
 from loki_video.engine.launcher import LAUNCHERS, close_launcher, setup_launcher
-from loki_video.engine.run_setup import add_engine_hooks, build_runner, set_work_dir
+from loki_video.engine.run_setup import add_engine_hooks, build_runner, compile_test_step, set_work_dir
 from loki_video.engine.views import count_views, get_test_pipeline, parse_views, set_views
 
 
@@ -32,6 +32,8 @@ def parse_args():
                         help='run the backbone on at most N views at a time (saves memory; batch size 1)')
     parser.add_argument('--strict', action='store_true',
                         help='fail on unreadable test videos instead of excluding them (ValidAccMetric)')
+    parser.add_argument('--compile', action='store_true',
+                        help='torch.compile the test step (config key compile=True; the first batches compile)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                         help='override config keys, e.g. test_dataloader.num_workers=2')
     parser.add_argument('--launcher', choices=LAUNCHERS, default='none', help='job launcher')
@@ -73,6 +75,8 @@ def merge_args(cfg, args):
         cfg.test_dataloader.batch_size = 1  # mmaction2 splits the views of one video at a time
     if args.strict:
         set_strict(cfg)
+    if args.compile:
+        cfg.compile = cfg.get('compile') or True
     add_engine_hooks(cfg)
     views = count_views(get_test_pipeline(cfg))
     clips, crops = views or (None, None)
@@ -92,7 +96,9 @@ def main():
     except (FileNotFoundError, ValueError) as error:  # a wrong option or path: the message says what to do
         raise SystemExit(f'{args.config}: {error}')
     setup_launcher(cfg, args.launcher)
-    build_runner(cfg).test()
+    runner = build_runner(cfg)
+    compile_test_step(runner)
+    runner.test()
     close_launcher()
 
 

@@ -1,7 +1,7 @@
 """Train a video (mmaction2) or image (mmpretrain) model from a config; its default_scope decides.
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp] [--no-validate]
-        [--auto-scale-lr] [--seed N] [--deterministic] [--full-checkpoint]
+        [--auto-scale-lr] [--seed N] [--deterministic] [--full-checkpoint] [--compile]
         [--cfg-options KEY=VALUE ...] [--launcher {none,pytorch,slurm,mpi}]
 
 Several processes: tools/dist_train.sh (torchrun) or tools/slurm_train.sh; see docs/training.md.
@@ -24,6 +24,8 @@ def parse_args():
     parser.add_argument('--resume', nargs='?', const='auto',
                         help='resume from CKPT, or without a value from the latest checkpoint in the work dir')
     parser.add_argument('--amp', action='store_true', help='automatic mixed precision (AmpOptimWrapper)')
+    parser.add_argument('--compile', action='store_true',
+                        help='torch.compile the train step (config key compile=True; the first steps compile)')
     parser.add_argument('--no-validate', action='store_true', help='do not validate during training')
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the lr by the actual total batch size / auto_scale_lr.base_batch_size')
@@ -54,6 +56,8 @@ def merge_args(cfg, args):
             raise ValueError(f'--amp needs optim_wrapper.type OptimWrapper, the config has {wrapper}')
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if args.compile:
+        cfg.compile = cfg.get('compile') or True  # keeps a dict of torch.compile options from the config
     if args.resume is not None:
         cfg.resume = True
         cfg.load_from = None if args.resume == 'auto' else args.resume

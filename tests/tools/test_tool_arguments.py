@@ -72,3 +72,14 @@ def test_strict_needs_the_metric_that_knows_unreadable_videos(monkeypatch):
     with pytest.raises(ValueError, match="ValidAccMetric"):
         merged('test', monkeypatch, TINY_CONFIG, 'ckpt.pth', '--strict', '--cfg-options',
                'test_evaluator.type=AccMetric')
+
+
+@pytest.mark.parametrize('tool, extra', [('train', ()), ('test', ('checkpoint.pth', ))])
+def test_compile_option(monkeypatch, tool, extra):
+    cfg, _ = merged(tool, monkeypatch, TINY_CONFIG, *extra, '--compile')
+    assert cfg.compile is True
+    options = dict(mode='max-autotune')  # torch.compile options set in a config are kept
+    cfg, _ = merged(tool, monkeypatch, TINY_CONFIG, *extra, '--compile', '--cfg-options', 'compile.mode=max-autotune')
+    assert cfg.compile == options
+    cfg, _ = merged(tool, monkeypatch, TINY_CONFIG, *extra)
+    assert not cfg.get('compile')

@@ -60,30 +60,41 @@ def cox_de_boor_bases(x: torch.Tensor, knots: torch.Tensor, order: int) -> torch
     return bases
 
 
-def _bases(u, spline, n_bases, with_slopes=False):
-    """Bases at positions ``u (N, I)``: ``(N, n_bases, I)``, and their derivatives in ``u``.
+def _power_sum(distance, spline, power, factor):
+    """``sum_l factor * a_l * (c_l - distance)_+^power`` over the terms; overwrites ``distance``.
 
-    ``spline``: :func:`cardinal_terms`. Returns ``(bases, slopes)``; ``slopes`` is None unless
-    ``with_slopes``.
+    In place where it can: the first term becomes the sum, the last is computed in ``distance``,
+    so two ``distance``-sized tensors are live (three for orders above 4).
     """
-    order = spline.order
-    centres = torch.arange(n_bases, dtype=u.dtype, device=u.device).view(1, -1, 1) + spline.centre
-    offset = u.unsqueeze(1) - centres                                # (N, n_bases, I)
-    distance = offset.abs()
-    bases = slopes = None
-    for coefficient, reach in spline.terms:
-        base = (reach - distance).clamp_(min=0)
-        if with_slopes:  # d/ds a (c - s)^k = -k a (c - s)^(k - 1)
-            power = base.pow(order - 1) if order > 1 else (base > 0).to(base.dtype)
-            slope = power * (-order * coefficient)
-            slopes = slope if slopes is None else slopes.add_(slope)
-            term = power.mul_(base)
+    total = None
+    for index, (coefficient, reach) in enumerate(spline.terms):
+        term = distance.neg_() if index == len(spline.terms) - 1 else torch.neg(distance)
+        term = term.add_(reach).clamp_(min=0)
+        term = term.pow_(power) if power > 0 else term.sign_()  # power 0: the step (c - s > 0)
+        if total is None:
+            total = term.mul_(factor * coefficient)
         else:
-            term = base.pow_(order)
-        bases = term.mul_(coefficient) if bases is None else bases.add_(term, alpha=coefficient)
-    if with_slopes:
-        slopes.mul_(offset.sign_())  # ds/du = sign(u - centre)
-    return bases, slopes
+            total.add_(term, alpha=factor * coefficient)
+    return total
+
+
+def _offsets(u, spline, n_bases):
+    """``u - centre_j`` for every basis ``j``: ``u (N, I) -> (N, n_bases, I)``."""
+    centres = torch.arange(n_bases, dtype=u.dtype, device=u.device).view(1, -1, 1) + spline.centre
+    return u.unsqueeze(1) - centres
+
+
+def _bases(u, spline, n_bases):
+    """Bases at positions ``u (N, I)``: ``(N, n_bases, I)``."""
+    return _power_sum(_offsets(u, spline, n_bases).abs_(), spline, spline.order, 1.0)
+
+
+def _slopes(u, spline, n_bases):
+    """Derivatives of the bases in ``u``: ``(N, n_bases, I)``; ``d/ds a (c - s)^k = -k a (c - s)^(k-1)``
+    and ``ds/du = sign(u - centre)``."""
+    offsets = _offsets(u, spline, n_bases)
+    side = offsets.sign()
+    return _power_sum(offsets.abs_(), spline, spline.order - 1, -spline.order).mul_(side)
 
 
 def uniform_bspline_bases(u: torch.Tensor, spline: CardinalTerms, n_bases: int) -> torch.Tensor:
@@ -92,7 +103,7 @@ def uniform_bspline_bases(u: torch.Tensor, spline: CardinalTerms, n_bases: int) 
     ``spline`` from :func:`cardinal_terms`. Bases vanish for ``u`` outside ``[0, n_bases + k)``,
     as the Cox-de Boor recursion's do.
     """
-    bases, _ = _bases(u.reshape(-1, u.shape[-1]), spline, n_bases)
+    bases = _bases(u.reshape(-1, u.shape[-1]), spline, n_bases)
     return bases.transpose(1, 2).reshape(*u.shape, n_bases)
 
 
@@ -116,7 +127,7 @@ class SplineLinear(torch.autograd.Function):
         with torch.autocast(device, enabled=False):
             t = x.to(dtype)
             u = (torch.tanh(t) if squash else t).mul(scale).add_(offset)
-            bases, _ = _bases(u, spline, weight.shape[-1])
+            bases = _bases(u, spline, weight.shape[-1])
             # (N, n_bases * I) @ (n_bases * I, O): the weight in the layout of the bases
             y = F.linear(bases.view(x.shape[0], -1), weight.to(dtype).transpose(1, 2).flatten(1))
         return y.to(out_dtype)
@@ -132,14 +143,17 @@ class SplineLinear(torch.autograd.Function):
             t = x.to(dtype)
             if squash:
                 t = torch.tanh(t)
-            bases, slopes = _bases(t.mul(scale).add_(offset), spline, n_bases,
-                                   with_slopes=ctx.needs_input_grad[0])
+            u = t.mul(scale).add_(offset)
             grad_y = grad_y.to(dtype)
             w = weight.to(dtype).transpose(1, 2).flatten(1)            # (O, n_bases * I)
+            # one table-sized result at a time: the bases for the weight, then the slopes for x
+            if ctx.needs_input_grad[1]:
+                bases = _bases(u, spline, n_bases).view(x.shape[0], -1)
+                grad_w = (bases.T @ grad_y).T                            # (O, n_bases * I)
+                grad_weight = grad_w.view(-1, n_bases, x.shape[1]).transpose(1, 2).to(weight.dtype)
+                del bases
             if ctx.needs_input_grad[0]:
+                slopes = _slopes(u, spline, n_bases)
                 grad_u = (grad_y @ w).view_as(slopes).mul_(slopes).sum(1)
                 grad_x = grad_u.mul_((1 - t * t).mul_(scale) if squash else scale).to(x.dtype)
-            if ctx.needs_input_grad[1]:
-                grad_w = (bases.view(x.shape[0], -1).T @ grad_y).T      # (O, n_bases * I)
-                grad_weight = grad_w.view(-1, n_bases, x.shape[1]).transpose(1, 2).to(weight.dtype)
         return grad_x, grad_weight, None, None, None, None
