@@ -31,17 +31,16 @@ def benchmark(tmp_path, *args):
     return json.loads(out.read_text())['results']
 
 
-def test_configs_side_by_side_with_and_without_checkpointing(tmp_path):
-    results = benchmark(tmp_path, TINY, 'configs/demo/aim.py', '--with-cp', 'both', '--repeat', '2',
-                        '--warmup', '1', '--batch', '2')
-    assert [r['name'] for r in results] == ['tiny_video', 'tiny_video +cp', 'aim', 'aim +cp']
+def test_a_config_side_by_side_with_and_without_checkpointing(tmp_path):
+    results = benchmark(tmp_path, TINY, '--with-cp', 'both', '--repeat', '2', '--warmup', '1', '--batch', '2')
+    assert [r['name'] for r in results] == ['tiny_video', 'tiny_video +cp']
     assert results[0]['time_ratio'] == results[0]['memory_ratio'] == 1.0
     for r in results:
         assert len(r['step_times_s']) == 2 and r['step_time_s'] > 0
         assert r['clips_per_s'] == 2 / r['step_time_s']
         assert r['peak_memory_bytes'] > 0
         assert r['time_ratio'] == r['step_time_s'] / results[0]['step_time_s']
-    assert results[0]['tunable_params'] == 8_440 and results[2]['tunable_params'] == 26_696
+    assert results[0]['tunable_params'] == results[1]['tunable_params'] == 8_440
 
 
 def test_test_mode(tmp_path):
