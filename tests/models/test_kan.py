@@ -235,7 +235,7 @@ def test_low_precision_inputs_use_float32_bases(dtype):
     torch.manual_seed(8)
     layer = KANLinear(8, 5)
     x = torch.randn(30, 8).to(dtype)
-    weight = (layer.spline_weight * layer.spline_scaler.unsqueeze(-1)).detach()
+    weight = layer.scaled_spline_weight().detach()
     scale, offset = layer.positions(squashed=True)
     got = SplineLinear.apply(x, weight, layer.spline, scale, offset, True)
     want = SplineLinear.apply(x.float(), weight, layer.spline, scale, offset, True)

@@ -114,13 +114,17 @@ class KANLinear(nn.Module):
         scale, offset = self.positions(squashed=False)
         return uniform_bspline_bases(offset + scale * x, self.spline, self.grid_size + self.spline_order)
 
+    def scaled_spline_weight(self) -> torch.Tensor:
+        """``spline_weight * spline_scaler``: ``(out, in, n_bases)``."""
+        return self.spline_weight * self.spline_scaler.unsqueeze(-1)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(..., in_features) -> (..., out_features)``."""
         base = F.linear(self.base_activation(x), self.base_weight)
-        weight = self.spline_weight * self.spline_scaler.unsqueeze(-1)  # (out, in, n_bases)
-        scale, offset = self.positions(squashed=self.spline_input == "tanh")
-        spline = SplineLinear.apply(x.reshape(-1, self.in_features), weight, self.spline,
-                                    scale, offset, self.spline_input == "tanh")
+        squashed = self.spline_input == "tanh"
+        scale, offset = self.positions(squashed)
+        spline = SplineLinear.apply(x.reshape(-1, self.in_features), self.scaled_spline_weight(), self.spline,
+                                    scale, offset, squashed)
         return base + spline.view(*x.shape[:-1], self.out_features)
 
     def reference_forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -130,7 +134,7 @@ class KANLinear(nn.Module):
         lo, hi = self.grid_range
         spline_x = lo + (hi - lo) * 0.5 * (torch.tanh(x) + 1.0) if self.spline_input == "tanh" else x
         bases = cox_de_boor_bases(spline_x, self.grid, self.spline_order).flatten(-2)
-        weight = (self.spline_weight * self.spline_scaler.unsqueeze(-1)).flatten(1)
+        weight = self.scaled_spline_weight().flatten(1)
         return F.linear(self.base_activation(x), self.base_weight) + F.linear(bases, weight)
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
