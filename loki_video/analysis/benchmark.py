@@ -116,8 +116,8 @@ def _config_step(subject, options):
     from mmengine.optim import build_optim_wrapper
 
     from ..config import build_model, load_config
-    MMLogger.get_current_instance().setLevel('ERROR')  # the optimizer builder lists every frozen weight
     from ..models.peft import count_parameters
+    MMLogger.get_current_instance().setLevel('ERROR')  # the optimizer builder lists every frozen weight
     cfg = load_config(subject.config, options.cfg_options)
     cfg.model.backbone.pretrained = None  # weights do not change the cost
     cfg.model.backbone.with_cp = subject.with_cp
