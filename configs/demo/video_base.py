@@ -13,7 +13,7 @@ model = dict(
         # Written by frame_pretrain.py; tools/run_demo.py passes the file it made.
         pretrained='work_dirs/demo/pretrain/epoch_10.pth'),
     cls_head=dict(
-        type='I3DHead',
+        type='Float32I3DHead',
         in_channels=_base_.embed_dim,
         num_classes=8,
         spatial_type='avg',

@@ -5,6 +5,7 @@ import pytest
 import torch
 from scipy.interpolate import BSpline
 
+from loki_video.models.peft import bspline
 from loki_video.models.peft.bspline import SplineLinear, cardinal_terms, cox_de_boor_bases, uniform_bspline_bases
 from loki_video.models.peft.kan import KAN, KANLinear
 
@@ -175,9 +176,12 @@ def test_closed_form_any_order_matches_scipy_outside_the_grid_too(spline_order):
 
 @pytest.mark.parametrize("spline_input", ["identity", "tanh"])
 @pytest.mark.parametrize("grid_size,spline_order", [(5, 3), (7, 2)])
-def test_fused_gradients_match_cox_de_boor(spline_input, grid_size, spline_order):
+@pytest.mark.parametrize("chunk_rows", [None, 7])  # None: one chunk; 7: 18 chunks, the last of 1 row
+def test_fused_gradients_match_cox_de_boor(spline_input, grid_size, spline_order, chunk_rows, monkeypatch):
     torch.manual_seed(5)
     layer = KANLinear(6, 4, grid_size, spline_order, spline_input=spline_input).double()
+    if chunk_rows:  # a table row holds 6 inputs x n_bases float64 values
+        monkeypatch.setattr(bspline, "TABLE_BYTES", chunk_rows * 6 * (grid_size + spline_order) * 8)
     # inside the grid, on the extension knots and beyond the extended grid ([-2.2, 2.2] for (5, 3))
     x = torch.empty(3, 40, 6, dtype=torch.float64).uniform_(-4.0, 4.0).requires_grad_()
     grad_y = torch.randn(3, 40, 4, dtype=torch.float64)

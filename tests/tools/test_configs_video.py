@@ -90,7 +90,7 @@ def test_config_holds_its_recipe(name):
         dict.fromkeys(slots, SLOT_TYPES[method])
     assert backbone.mlp_scale == (1.0 if ssv2 else 0.5)
     assert (head.type, head.num_classes, head.dropout_ratio, head.average_clips) == \
-        ('I3DHead', NUM_CLASSES[dataset], 0.5, 'prob')
+        ('Float32I3DHead', NUM_CLASSES[dataset], 0.5, 'prob')
     assert head.get('label_smooth_eps', 0) == (0.1 if ssv2 else 0)
     assert (cfg.model.data_preprocessor.mean, cfg.model.data_preprocessor.std) == (CLIP_MEAN, CLIP_STD)
 

@@ -15,8 +15,10 @@ gives ``(a_l, c_l)`` once per order.
 
 :class:`SplineLinear` is the spline term of a KAN layer as one autograd function: it saves only
 its input and weight and recomputes the bases, and their derivative, in backward, so autograd
-keeps no ``(tokens, in, n_bases)`` tensor between forward and backward. Written with plain
-tensor ops, so ``torch.compile`` fuses each pass into one loop.
+keeps no ``(tokens, in, n_bases)`` tensor between forward and backward. Each pass walks the
+tokens in chunks whose tables fit in about half a MiB (:func:`_row_chunks`), so that the
+temporaries are reused rather than freshly page-faulted. Written with plain tensor ops, so
+``torch.compile`` fuses each pass into one loop.
 """
 import math
 from typing import NamedTuple, Tuple
@@ -97,6 +99,24 @@ def _slopes(u, spline, n_bases):
     return _power_sum(offsets.abs_(), spline, spline.order - 1, -spline.order).mul_(side)
 
 
+TABLE_BYTES = 1 << 19  # per (rows, n_bases, I) table; KAN 96-12-96 on 1,576 tokens: 1.4x faster than unchunked
+
+
+def _row_chunks(u, n_bases):
+    """Row slices of ``u (N, I)`` whose ``(rows, n_bases, I)`` tables hold about :data:`TABLE_BYTES`.
+
+    On CPU, small tables are reused from the allocator's free lists, where large ones get fresh
+    pages, and a page fault per 4 KiB costs more than the arithmetic on it. One slice on GPUs
+    (the caching allocator reuses blocks; more slices would only add kernel launches) and under
+    ``torch.compile`` (which fuses the whole table into one loop).
+    """
+    n_rows = u.shape[0]
+    rows = n_rows
+    if u.device.type == 'cpu' and not torch.compiler.is_compiling():
+        rows = max(1, TABLE_BYTES // (n_bases * u.shape[1] * u.element_size()))
+    return [slice(start, start + rows) for start in range(0, n_rows, rows)]
+
+
 def uniform_bspline_bases(u: torch.Tensor, spline: CardinalTerms, n_bases: int) -> torch.Tensor:
     """All ``n_bases`` bases at positions ``u (..., I)`` in grid units: ``(..., I, n_bases)``.
 
@@ -124,12 +144,15 @@ class SplineLinear(torch.autograd.Function):
         device = x.device.type
         out_dtype = torch.get_autocast_dtype(device) if torch.is_autocast_enabled(device) else x.dtype
         dtype = torch.promote_types(x.dtype, torch.float32)
+        n_bases = weight.shape[-1]
         with torch.autocast(device, enabled=False):
             t = x.to(dtype)
             u = (torch.tanh(t) if squash else t).mul(scale).add_(offset)
-            bases = _bases(u, spline, weight.shape[-1])
-            # (N, n_bases * I) @ (n_bases * I, O): the weight in the layout of the bases
-            y = F.linear(bases.view(x.shape[0], -1), weight.to(dtype).transpose(1, 2).flatten(1))
+            # (rows, n_bases * I) @ (n_bases * I, O): the weight in the layout of the bases
+            w = weight.to(dtype).transpose(1, 2).flatten(1)
+            y = u.new_empty(x.shape[0], w.shape[0])
+            for rows in _row_chunks(u, n_bases):
+                torch.mm(_bases(u[rows], spline, n_bases).flatten(1), w.T, out=y[rows])
         return y.to(out_dtype)
 
     @staticmethod
@@ -146,14 +169,17 @@ class SplineLinear(torch.autograd.Function):
             u = t.mul(scale).add_(offset)
             grad_y = grad_y.to(dtype)
             w = weight.to(dtype).transpose(1, 2).flatten(1)            # (O, n_bases * I)
-            # one table-sized result at a time: the bases for the weight, then the slopes for x
-            if ctx.needs_input_grad[1]:
-                bases = _bases(u, spline, n_bases).view(x.shape[0], -1)
-                grad_w = (bases.T @ grad_y).T                            # (O, n_bases * I)
+            grad_w = u.new_zeros(w.shape) if ctx.needs_input_grad[1] else None
+            grad_u = u.new_empty(u.shape) if ctx.needs_input_grad[0] else None
+            for rows in _row_chunks(u, n_bases):
+                # one table-sized result at a time: the bases for the weight, then the slopes for x
+                if grad_w is not None:
+                    grad_w.addmm_(grad_y[rows].T, _bases(u[rows], spline, n_bases).flatten(1))
+                if grad_u is not None:
+                    slopes = _slopes(u[rows], spline, n_bases)
+                    torch.sum((grad_y[rows] @ w).view_as(slopes).mul_(slopes), 1, out=grad_u[rows])
+            if grad_w is not None:
                 grad_weight = grad_w.view(-1, n_bases, x.shape[1]).transpose(1, 2).to(weight.dtype)
-                del bases
-            if ctx.needs_input_grad[0]:
-                slopes = _slopes(u, spline, n_bases)
-                grad_u = (grad_y @ w).view_as(slopes).mul_(slopes).sum(1)
+            if grad_u is not None:
                 grad_x = grad_u.mul_((1 - t * t).mul_(scale) if squash else scale).to(x.dtype)
         return grad_x, grad_weight, None, None, None, None
