@@ -16,6 +16,7 @@ from loki_video.config import DictAction, load_config
 from loki_video.engine.data_paths import check_data_paths
 from loki_video.engine.launcher import LAUNCHERS, close_launcher, setup_launcher
 from loki_video.engine.run_setup import add_engine_hooks, build_runner, compile_test_step, set_work_dir
+from loki_video.engine.tunable_checkpoint_hook import CheckpointMismatchError, refuse_reinit
 from loki_video.engine.views import count_views, get_test_pipeline, parse_views, set_views
 
 
@@ -63,6 +64,7 @@ def set_strict(cfg):
 def merge_args(cfg, args):
     """Apply the command-line options to ``cfg`` (after ``--cfg-options``: explicit options win)."""
     set_work_dir(cfg, args.work_dir, args.config)
+    refuse_reinit(cfg, 'tools/test.py')
     cfg.load_from = args.checkpoint
     if args.dump is not None:
         if not args.dump.endswith(('.pkl', '.pickle')):
@@ -98,7 +100,10 @@ def main():
     setup_launcher(cfg, args.launcher)
     runner = build_runner(cfg)
     compile_test_step(runner)
-    runner.test()
+    try:
+        runner.test()
+    except CheckpointMismatchError as error:
+        raise SystemExit(f'{args.checkpoint}: {error}')
     close_launcher()
 
 

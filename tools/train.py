@@ -15,6 +15,7 @@ from loki_video.config import DictAction, load_config
 from loki_video.engine.data_paths import check_data_paths
 from loki_video.engine.launcher import LAUNCHERS, close_launcher, setup_launcher
 from loki_video.engine.run_setup import add_engine_hooks, build_runner, set_work_dir
+from loki_video.engine.tunable_checkpoint_hook import CheckpointMismatchError, checkpoint_settings
 
 
 def parse_args():
@@ -76,6 +77,7 @@ def merge_args(cfg, args):
     cfg.randomness = randomness
     if args.full_checkpoint:
         cfg.checkpoint_cfg = dict(cfg.get('checkpoint_cfg') or {}, mode='full')
+    checkpoint_settings(cfg)  # a wrong checkpoint_cfg fails here, not after the model is built
     add_engine_hooks(cfg)
     return cfg
 
@@ -89,7 +91,10 @@ def main():
     except (FileNotFoundError, ValueError) as error:  # a wrong option or path: the message says what to do
         raise SystemExit(f'{args.config}: {error}')
     setup_launcher(cfg, args.launcher)
-    build_runner(cfg).train()
+    try:
+        build_runner(cfg).train()
+    except CheckpointMismatchError as error:
+        raise SystemExit(f'{cfg.load_from}: {error}')
     close_launcher()
 
 

@@ -22,7 +22,7 @@ custom_hooks = [
 
 # Checkpoints of parameter-efficient runs hold the tunable parameters and buffers only;
 # 'full' (tools/train.py --full-checkpoint) stores every weight.
-checkpoint_cfg = dict(mode='tunable', strict=True, allow_pretrained_mismatch=False)
+checkpoint_cfg = dict(mode='tunable', reinit=(), allow_pretrained_mismatch=False)
 
 env_cfg = dict(
     cudnn_benchmark=False,

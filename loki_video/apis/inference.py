@@ -43,12 +43,14 @@ def load_checkpoint(model, cfg, path):
     checked against the pretrained file the model was built from and
     completed with its frozen weights, foreign (AIM) checkpoints converted
     (see :mod:`loki_video.engine.tunable_checkpoint_hook`, which does the
-    work here exactly as during training).
+    work here exactly as during training). A checkpoint that does not set
+    every tensor of the model with its shape is refused.
     """
     import loki_video.engine  # noqa: F401  (registers the safe local checkpoint loader)
     from mmengine.runner import CheckpointLoader, load_state_dict
-    from loki_video.engine.tunable_checkpoint_hook import TunableCheckpointHook
+    from loki_video.engine.tunable_checkpoint_hook import TunableCheckpointHook, refuse_reinit
 
+    refuse_reinit(cfg, 'loki_video.apis')
     logger = MMLogger.get_current_instance()
     checkpoint = CheckpointLoader.load_checkpoint(str(path), map_location='cpu')
     if not isinstance(checkpoint, dict):

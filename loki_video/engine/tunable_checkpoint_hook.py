@@ -17,11 +17,19 @@ tests and demos) and when nothing is frozen, the full state dict is saved.
 Foreign checkpoints (AIM's released models) are converted to recognizer keys
 with :func:`loki_video.models.convert.convert_to_recognizer` on loading.
 
+Loading is exact or it fails: a checkpoint that leaves a parameter or buffer of the model
+unset, holds a key the model lacks, or a tensor of another shape (a head for another number of
+classes, say) is refused with the tensors and both shapes named. Training on from a checkpoint
+with parts started afresh (a new head) is explicit: ``checkpoint_cfg.reinit`` names them, they
+keep their initial values and the log lists them. It applies to ``load_from`` only: resuming
+restores a run of the same config, and tools/test.py and ``loki_video.apis`` refuse it, since
+their numbers must come from the checkpoint's weights.
+
 Config (top-level keys, read when a checkpoint is saved or loaded)::
 
     checkpoint_cfg = dict(
         mode='tunable',                   # or 'full' (tools/train.py --full-checkpoint)
-        strict=True,                      # checkpoint keys must match the model's
+        reinit=(),                        # module names (e.g. 'cls_head') that load_from leaves as built
         allow_pretrained_mismatch=False)  # load onto a pretrained file with another hash
 """
 import hashlib
@@ -36,16 +44,33 @@ from mmengine.registry import HOOKS
 
 META_KEY = 'tunable_checkpoint'
 MODES = ('tunable', 'full')
-DEFAULT_CHECKPOINT_CFG = dict(mode='tunable', strict=True, allow_pretrained_mismatch=False)
+DEFAULT_CHECKPOINT_CFG = dict(mode='tunable', reinit=(), allow_pretrained_mismatch=False)
 LISTED_KEYS = 8
 
 
 def checkpoint_settings(cfg):
-    """``cfg.checkpoint_cfg`` completed with the defaults, checked."""
-    settings = dict(DEFAULT_CHECKPOINT_CFG, **(cfg.get('checkpoint_cfg') or {}))
+    """``cfg.checkpoint_cfg`` completed with the defaults, checked; ``reinit`` as a tuple."""
+    given = dict(cfg.get('checkpoint_cfg') or {})
+    if 'strict' in given:
+        raise ValueError('checkpoint_cfg.strict is gone: loading is always exact. To train on from a '
+                         "checkpoint with a part started afresh, name it: checkpoint_cfg.reinit=['cls_head']")
+    unknown = sorted(given.keys() - DEFAULT_CHECKPOINT_CFG.keys())
+    if unknown:
+        raise ValueError(f'checkpoint_cfg has no key {unknown}; the keys are {sorted(DEFAULT_CHECKPOINT_CFG)}')
+    settings = dict(DEFAULT_CHECKPOINT_CFG, **given)
     if settings['mode'] not in MODES:
         raise ValueError(f"checkpoint_cfg.mode={settings['mode']!r}; choose from {MODES}")
+    reinit = settings['reinit']
+    settings['reinit'] = (reinit, ) if isinstance(reinit, str) else tuple(reinit or ())
     return settings
+
+
+def refuse_reinit(cfg, tool):
+    """Raise when ``checkpoint_cfg.reinit`` is set: ``tool`` reports what the checkpoint's weights do."""
+    reinit = checkpoint_settings(cfg)['reinit']
+    if reinit:
+        raise ValueError(f'checkpoint_cfg.reinit={list(reinit)} would leave those weights as built (random) '
+                         f'and {tool} would report their numbers; it is for training (load_from) only')
 
 
 @lru_cache(maxsize=None)
@@ -118,6 +143,40 @@ def extract_state_dict(checkpoint):
     return state_dict
 
 
+class CheckpointMismatchError(RuntimeError):
+    """A checkpoint that does not set every tensor of the model with its shape."""
+
+
+def check_fit(state_dict, own):
+    """Raise unless ``state_dict`` sets every tensor of ``own`` (a model's state dict) with its shape.
+
+    ``num_batches_tracked`` counters may be missing (older checkpoints lack them).
+    """
+    missing = [k for k in own if k not in state_dict and not k.endswith('num_batches_tracked')]
+    unexpected = [k for k in state_dict if k not in own]
+    mismatched = [f'{k}: checkpoint {tuple(v.shape)}, model {tuple(own[k].shape)}'
+                  for k, v in state_dict.items() if k in own and tuple(v.shape) != tuple(own[k].shape)]
+    if not (missing or unexpected or mismatched):
+        return
+    problems = [f'{name} [{_listing(keys)}]' for name, keys in (
+        ('missing', missing), ('unexpected', unexpected), ('shape mismatch', mismatched)) if keys]
+    advice = ('Check that the config builds the model the checkpoint was trained with '
+              '(architecture, tuning method, model.cls_head.num_classes).')
+    modules = {key.split('.')[0] for key in missing + unexpected + [m.split(':')[0] for m in mismatched]}
+    if modules == {'cls_head'}:
+        advice += (' To train a new head on top of this checkpoint (load_from), start it afresh with '
+                   "--cfg-options \"checkpoint_cfg.reinit=['cls_head']\"")
+    raise CheckpointMismatchError('the checkpoint does not fit the model: ' + '; '.join(problems) + '. ' + advice)
+
+
+def _resuming(runner):
+    """Whether mmengine's ``load_or_resume`` is resuming (it restores a run of this very config)."""
+    if not getattr(runner, '_resume', False):
+        return False
+    from mmengine.runner import find_latest_checkpoint
+    return runner._load_from is not None or find_latest_checkpoint(runner.work_dir) is not None
+
+
 @HOOKS.register_module()
 class TunableCheckpointHook(Hook):
     """Save tunable-only checkpoints and load them (and foreign ones) safely.
@@ -158,7 +217,8 @@ class TunableCheckpointHook(Hook):
                               **describe_pretrained(source))
 
     def after_load_checkpoint(self, runner, checkpoint):
-        """Convert, verify the pretrained file, complete a tunable-only state dict, check the keys."""
+        """Convert, verify the pretrained file, complete a tunable-only state dict, then refuse any
+        checkpoint that does not set every tensor of the model with its shape."""
         settings = checkpoint_settings(runner.cfg)
         state_dict = extract_state_dict(checkpoint)
         model = self._model(runner)
@@ -168,15 +228,22 @@ class TunableCheckpointHook(Hook):
             self._check_pretrained(runner, record, settings)
             for key in frozen_parameter_names(model) - state_dict.keys():
                 state_dict[key] = own[key]
-        if settings['strict']:
-            missing = [k for k in own if k not in state_dict and not k.endswith('num_batches_tracked')]
-            unexpected = [k for k in state_dict if k not in own]
-            if missing or unexpected:
-                raise RuntimeError(
-                    f'the checkpoint does not match the model: missing keys [{_listing(missing)}], '
-                    f'unexpected keys [{_listing(unexpected)}]. Check that the config builds the '
-                    'model the checkpoint was trained with, or load the matching keys only with '
-                    '--cfg-options checkpoint_cfg.strict=False')
+        if settings['reinit'] and not _resuming(runner):
+            self._drop_reinit(runner, state_dict, own, settings['reinit'])
+        check_fit(state_dict, own)
+
+    @staticmethod
+    def _drop_reinit(runner, state_dict, own, reinit):
+        """Remove the keys under the ``reinit`` modules from ``state_dict`` and say which stay as built."""
+        kept = [key for key in own if any(key == name or key.startswith(name + '.') for name in reinit)]
+        unknown = [name for name in reinit if not any(key == name or key.startswith(name + '.') for key in own)]
+        if unknown:
+            raise ValueError(f'checkpoint_cfg.reinit names {unknown}, which the model does not have; '
+                             f'its modules are {sorted({key.split(".")[0] for key in own})}')
+        for key in kept:
+            state_dict[key] = own[key]
+        runner.logger.warning(f'checkpoint_cfg.reinit: {len(kept)} tensors keep their initial values '
+                              f'(not loaded from the checkpoint): {_listing(kept)}')
 
     def _check_pretrained(self, runner, record, settings):
         """Refuse a tunable-only checkpoint whose pretrained file differs from the config's."""

@@ -1,4 +1,8 @@
 """Inference API: tunable-only checkpoints restored, videos/frames/images classified, top-k named."""
+import copy
+import subprocess
+import sys
+
 import cv2  # noqa: F401  (before decord, see tests/datasets/conftest.py)
 import decord
 import numpy as np
@@ -7,6 +11,7 @@ import torch
 from mmengine.config import Config
 
 from loki_video.apis import inference_image, inference_video, init_model, read_labels
+from loki_video.apis.export import export_checkpoint
 from loki_video.config import build_model, load_config
 from loki_video.datasets.synthetic_actions import generate_dataset
 from loki_video.engine.run_setup import add_engine_hooks, build_runner
@@ -108,3 +113,22 @@ def test_image_config_classifies_image_files_and_arrays(tmp_path):
     assert sum(p['score'] for p in from_file) == pytest.approx(1.0, abs=1e-5)
     with pytest.raises(ValueError, match='needs a video'):
         inference_video(model, np.zeros((4, 32, 32, 3), np.uint8))
+
+
+def test_mmaction_init_recognizer_refuses_a_tunable_only_checkpoint_and_reads_an_exported_one(trained, model,
+                                                                                           tmp_path):
+    from mmaction.apis import init_recognizer  # sets model.backbone.pretrained=None before building
+    with pytest.raises(RuntimeError, match=r'built without pretrained weights.*tools/export_checkpoint.py'):
+        init_recognizer(copy.deepcopy(trained['cfg']), trained['checkpoint'], device='cpu')
+    assert export_checkpoint(trained['cfg'], trained['checkpoint'], tmp_path / 'full.safetensors') == \
+        len(model.state_dict())
+    config = tmp_path / 'config.py'
+    trained['cfg'].dump(str(config))
+    done = subprocess.run([sys.executable, 'tools/export_checkpoint.py', str(config), trained['checkpoint'],
+                           str(tmp_path / 'full.pth')], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    for exported in ('full.safetensors', 'full.pth'):
+        recognizer = init_recognizer(copy.deepcopy(trained['cfg']), str(tmp_path / exported), device='cpu')
+        assert recognizer.backbone.pretrained is None
+        for key, value in model.state_dict().items():
+            assert torch.equal(recognizer.state_dict()[key], value), (exported, key)

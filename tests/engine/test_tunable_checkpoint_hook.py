@@ -10,7 +10,8 @@ from tiny_runner import make_runner, write_pretrained
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
 from loki_video.config import load_config
-from loki_video.engine.tunable_checkpoint_hook import TunableCheckpointHook, extract_state_dict, file_sha256
+from loki_video.engine.tunable_checkpoint_hook import (CheckpointMismatchError, TunableCheckpointHook, extract_state_dict,
+                                                       file_sha256)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -83,17 +84,63 @@ def test_full_mode_saves_everything(tiny_cfg):
     assert saved_checkpoint(runner)['state_dict'].keys() == runner.model.state_dict().keys()
 
 
-def test_strict_loading_names_missing_and_unexpected_keys(tiny_cfg):
+def test_loading_names_missing_unexpected_and_mismatched_tensors(tiny_cfg):
     tiny_cfg.checkpoint_cfg = dict(mode='full')
     runner = make_runner(tiny_cfg)
     checkpoint = saved_checkpoint(runner)
     del checkpoint['state_dict']['backbone.norm.weight']
     checkpoint['state_dict']['backbone.extra'] = torch.zeros(1)
-    with pytest.raises(RuntimeError, match=r'missing keys \[backbone.norm.weight\], unexpected keys '
-                                           r'\[backbone.extra\]'):
+    checkpoint['state_dict']['backbone.norm.bias'] = torch.zeros(3)
+    with pytest.raises(CheckpointMismatchError, match=r'missing \[backbone.norm.weight\]; unexpected '
+                       r'\[backbone.extra\]; shape mismatch \[backbone.norm.bias: checkpoint \(3,\), model \(64,\)\]'
+                       ) as error:
+        TunableCheckpointHook().after_load_checkpoint(runner, checkpoint)
+    assert 'reinit' not in str(error.value)  # not only the head: nothing to start afresh
+    tiny_cfg.checkpoint_cfg = dict(strict=False)  # the old way to load partly random weights is refused
+    with pytest.raises(ValueError, match='checkpoint_cfg.strict is gone'):
+        TunableCheckpointHook().after_load_checkpoint(runner, saved_checkpoint(runner))
+
+
+def test_head_of_another_size_is_refused_unless_started_afresh(tiny_cfg):
+    trained = make_runner(tiny_cfg)  # 8 classes
+    checkpoint = saved_checkpoint(trained)
+    tiny_cfg.model.cls_head.num_classes = 4
+    torch.manual_seed(3)
+    runner = make_runner(tiny_cfg)
+    with pytest.raises(CheckpointMismatchError, match=r'cls_head.fc_cls.weight: checkpoint \(8, 64\), model '
+                       r"\(4, 64\).*checkpoint_cfg.reinit=\['cls_head'\]"):
         TunableCheckpointHook().after_load_checkpoint(runner, copy.deepcopy(checkpoint))
-    tiny_cfg.checkpoint_cfg.strict = False
+    tiny_cfg.checkpoint_cfg = dict(reinit='cls_head')
+    head = copy.deepcopy(runner.model.cls_head.state_dict())
     TunableCheckpointHook().after_load_checkpoint(runner, checkpoint)
+    _load_checkpoint_to_model(runner.model, checkpoint, strict=True)
+    assert all(torch.equal(v, head[k]) for k, v in runner.model.cls_head.state_dict().items())
+    expected = trained.model.state_dict()
+    assert all(torch.equal(v, expected[k]) for k, v in runner.model.state_dict().items() if k.startswith('backbone.'))
+    assert runner.logger.records[-1] == ('warning', 'checkpoint_cfg.reinit: 2 tensors keep their initial values '
+                                         '(not loaded from the checkpoint): cls_head.fc_cls.bias, cls_head.fc_cls.weight')
+    with pytest.raises(ValueError, match=r"reinit names \['head'\], which the model does not have"):
+        tiny_cfg.checkpoint_cfg = dict(reinit=['head'])
+        TunableCheckpointHook().after_load_checkpoint(runner, saved_checkpoint(trained))
+
+
+def test_reinit_does_not_apply_when_resuming(tiny_cfg, tmp_path):
+    checkpoint = saved_checkpoint(make_runner(tiny_cfg))
+    tiny_cfg.model.cls_head.num_classes = 4
+    tiny_cfg.checkpoint_cfg = dict(reinit=['cls_head'])
+    runner = make_runner(tiny_cfg)
+    runner._resume, runner._load_from, runner.work_dir = True, 'epoch_1.pth', str(tmp_path)
+    with pytest.raises(CheckpointMismatchError, match='cls_head.fc_cls.weight'):
+        TunableCheckpointHook().after_load_checkpoint(runner, checkpoint)
+
+
+def test_another_tuning_method_is_refused_without_a_way_to_random_weights(tiny_cfg):
+    checkpoint = saved_checkpoint(make_runner(tiny_cfg))  # LoKi slots
+    aim_cfg = copy.deepcopy(tiny_cfg)
+    aim_cfg.model.backbone.slots = dict(temporal=dict(type='Adapter', ratio=0.25))
+    with pytest.raises(CheckpointMismatchError, match=r'missing \[backbone.blocks.0.temporal_slot.fc1.bias') as error:
+        TunableCheckpointHook().after_load_checkpoint(make_runner(aim_cfg), checkpoint)
+    assert 'strict' not in str(error.value) and 'reinit' not in str(error.value)
 
 
 def test_flat_ddp_state_dicts_are_unwrapped():

@@ -123,6 +123,20 @@ def test_test_tool_evaluates_three_clips_by_three_crops(trained, workspace):
     assert (work_dir / 'predictions.pkl').exists()
 
 
+def test_test_tool_refuses_a_checkpoint_whose_head_does_not_fit(trained, workspace):
+    root, config, _ = workspace
+    result = run_tool(sys.executable, 'tools/test.py', str(config), str(trained / 'epoch_2.pth'),
+                      '--work-dir', str(root / 'test_4_classes'), '--cfg-options', 'model.cls_head.num_classes=4',
+                      check=False)
+    assert result.returncode != 0
+    assert 'shape mismatch [cls_head.fc_cls.bias: checkpoint (8,), model (4,), ' \
+           'cls_head.fc_cls.weight: checkpoint (8, 64), model (4, 64)]' in result.stdout
+    assert 'top1' not in result.stdout and 'Traceback' not in result.stdout
+    result = run_tool(sys.executable, 'tools/test.py', str(config), str(trained / 'epoch_2.pth'),
+                      '--cfg-options', 'checkpoint_cfg.reinit=cls_head', check=False)
+    assert result.returncode != 0 and 'it is for training (load_from) only' in result.stdout
+
+
 def test_missing_annotation_file_fails_before_the_model_is_built(workspace):
     root, config, _ = workspace
     missing = root / 'no_such_folder'

@@ -66,6 +66,7 @@ class TunableViT(nn.Module):
         if lora is not None:
             for block in self.blocks:
                 add_lora_to_attention(block.attn, **lora)
+        self.pretrained = pretrained
         if pretrained is not None:
             from ..convert import load_pretrained
             load_pretrained(self, pretrained)
@@ -80,6 +81,25 @@ class TunableViT(nn.Module):
             block.mlp_scale = mlp_scale
             for name in SLOT_NAMES:
                 setattr(block, f'{name}_slot', build_tuning_module(slots.get(name), self.embed_dim))
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        """Refuse a state dict without the frozen weights when this backbone has no pretrained file.
+
+        A tunable-only checkpoint leaves the frozen weights to ``pretrained``; built without it
+        (``mmaction.apis.init_recognizer`` sets ``pretrained=None``), they would stay random.
+        """
+        if self.pretrained is None:
+            missing = sorted(prefix + name for name, param in self.named_parameters()
+                             if not param.requires_grad and prefix + name not in state_dict)
+            if missing:
+                raise RuntimeError(
+                    f'the checkpoint has no values for {len(missing)} frozen parameters ({missing[0]}, ...) '
+                    'and this backbone was built without pretrained weights (model.backbone.pretrained=None, '
+                    'as mmaction.apis.init_recognizer builds it): they would stay random. Load it with '
+                    'loki_video.apis.init_model(config, checkpoint), which builds the backbone from its '
+                    'pretrained file, or write a full checkpoint with '
+                    '`python tools/export_checkpoint.py CONFIG CHECKPOINT OUT.pth` and load that')
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def init_weights(self):
         """Nothing to do: weights are set at build time (random, then ``pretrained``).

@@ -1,0 +1,39 @@
+"""Full checkpoints: every weight of a model, for tools that know nothing of tunable-only ones.
+
+A tunable-only checkpoint needs the model built from its pretrained file. mmaction2's
+``init_recognizer``, ``load_from`` of other codebases and plain ``torch.load`` users do not do
+that; a full checkpoint (``state_dict`` holding every tensor) works with all of them.
+"""
+import os
+import os.path as osp
+
+import torch
+
+from .inference import init_model
+
+
+def export_checkpoint(config, checkpoint, out, cfg_options=None):
+    """Load ``checkpoint`` as ``init_model`` does (exactly) and write every weight to ``out``.
+
+    Args:
+        config: the config the checkpoint was trained with (path or ``mmengine.Config``).
+        checkpoint: any checkpoint this project loads (tunable-only, full, AIM's releases).
+        out: ``*.safetensors`` (tensors only; config and source in the file's metadata) or any
+            other name for a torch checkpoint ``{'state_dict', 'meta'}`` as mmengine saves.
+        cfg_options: config overrides, as ``--cfg-options``.
+
+    Returns:
+        the number of tensors written.
+    """
+    model = init_model(config, checkpoint, device='cpu', cfg_options=cfg_options)
+    state_dict = {key: value.detach().contiguous() for key, value in model.state_dict().items()}
+    source = dict(config=str(config) if not hasattr(config, 'filename') else str(config.filename),
+                  checkpoint=osp.abspath(str(checkpoint)))
+    os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
+    if str(out).endswith('.safetensors'):
+        from safetensors.torch import save_file
+        save_file(state_dict, str(out), metadata=dict(format='pt', **source))
+    else:
+        torch.save(dict(state_dict=state_dict, meta=dict(tunable_checkpoint=dict(mode='full'), exported_from=source)),
+                   out)
+    return len(state_dict)
