@@ -1,18 +1,41 @@
 """Loading configs of both families (mmaction2 video, mmpretrain image) the same way."""
+import difflib
+import inspect
+
 from mmengine.config import Config, DictAction  # noqa: F401  (DictAction re-exported for tools)
 from mmengine.registry import init_default_scope
 
 VIDEO_SCOPE = 'mmaction'
+# Top-level keys this project reads beside those of mmengine's Runner.__init__.
+PROJECT_KEYS = ('checkpoint_cfg', 'custom_imports', 'default_scope', 'runner_type', 'compile')
+
+
+def check_option_keys(cfg, cfg_options):
+    """Raise ValueError for a ``--cfg-options`` key whose first part nothing reads (a typo).
+
+    Known: the config's own top-level keys, the arguments of mmengine's ``Runner`` and
+    :data:`PROJECT_KEYS`; the closest known key is suggested.
+    """
+    from mmengine.runner import Runner
+    known = set(cfg.keys()) | set(inspect.signature(Runner.__init__).parameters) | set(PROJECT_KEYS)
+    for key in cfg_options:
+        top = key.split('.')[0]
+        if top not in known:
+            close = difflib.get_close_matches(top, sorted(known), n=1)
+            hint = f'; did you mean {close[0]}?' if close else ''
+            raise ValueError(f'--cfg-options {key}: the config has no key {top!r} and the runner reads none{hint}')
 
 
 def load_config(path, cfg_options=None):
-    """Read a config file, apply ``--cfg-options`` and activate its registry scope.
+    """Read a config file, apply ``--cfg-options`` (a key nothing reads is refused, see
+    :func:`check_option_keys`) and activate its registry scope.
 
     The scope (``default_scope``: 'mmaction' for video, 'mmpretrain' for
     images) decides which registries build the model, datasets and metrics.
     """
     cfg = Config.fromfile(path)
     if cfg_options:
+        check_option_keys(cfg, cfg_options)
         cfg.merge_from_dict(cfg_options)
     cfg.setdefault('default_scope', VIDEO_SCOPE)
     init_default_scope(cfg.default_scope)

@@ -13,7 +13,7 @@ import os
 import os.path as osp
 
 from loki_video.config import DictAction, load_config
-from loki_video.engine.data_paths import check_data_paths
+from loki_video.engine.preflight import check_before_building
 from loki_video.engine.launcher import LAUNCHERS, close_launcher, setup_launcher
 from loki_video.engine.run_setup import add_engine_hooks, build_runner, compile_test_step, set_work_dir
 from loki_video.engine.tunable_checkpoint_hook import CheckpointMismatchError, refuse_reinit
@@ -89,12 +89,12 @@ def merge_args(cfg, args):
 
 def main():
     args = parse_args()
-    cfg = load_config(args.config, args.cfg_options)
     try:
+        cfg = load_config(args.config, args.cfg_options)
         if '://' not in args.checkpoint and not osp.isfile(args.checkpoint):
             raise FileNotFoundError(f'checkpoint {args.checkpoint} does not exist')
         merge_args(cfg, args)
-        check_data_paths(cfg, ('test_dataloader', ))
+        check_before_building(cfg, ('test_dataloader', ))
     except (FileNotFoundError, ValueError) as error:  # a wrong option or path: the message says what to do
         raise SystemExit(f'{args.config}: {error}')
     setup_launcher(cfg, args.launcher)

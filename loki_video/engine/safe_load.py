@@ -34,13 +34,29 @@ SAFE_GLOBALS = [HistoryBuffer, collections.OrderedDict, collections.defaultdict,
                 (history_buffer_method, 'builtins.getattr')]
 
 
+PICKLE_PROTOCOL = b'\x80'  # a pickle (torch's legacy format) starts with PROTO and its number
+ZIP_MAGIC = b'PK\x03\x04'  # torch's default format is a zip archive
+
+
+def check_torch_file(path):
+    """Raise ValueError naming ``path`` unless it starts like a file ``torch.save`` writes."""
+    with open(path, 'rb') as f:
+        head = f.read(4)
+    pickled = len(head) > 1 and head[:1] == PICKLE_PROTOCOL and 2 <= head[1] <= 5
+    if head != ZIP_MAGIC and not pickled:
+        raise ValueError(f'{path} is not a checkpoint: a PyTorch file (.pth/.pt, from torch.save or a '
+                         'TorchScript archive) or a .safetensors file was expected; check the path')
+
+
 def safe_torch_load(path, map_location='cpu'):
     """Load a pickled checkpoint with only tensors and allow-listed types.
 
     Raises:
+        ValueError: naming the file when it is no PyTorch file at all.
         RuntimeError: naming the file when it holds anything else (it would
             need to execute code to load).
     """
+    check_torch_file(path)
     with torch.serialization.safe_globals(SAFE_GLOBALS):
         try:
             return torch.load(path, map_location=map_location, weights_only=True)

@@ -18,8 +18,10 @@ Pickled files are read with ``weights_only=True``; TorchScript archives with
 Python; only the state dict is kept. No format executes code from the file.
 """
 import os
+import socket
 import zipfile
 from pathlib import Path
+from urllib.parse import urlparse
 
 import torch
 from mmengine.logging import MMLogger
@@ -134,8 +136,24 @@ def convert_to_recognizer(state_dict):
     return converted
 
 
+def hub_reachable(timeout=3.0):
+    """Whether the Hugging Face hub (timm's download source, or ``HF_ENDPOINT``) answers within
+    ``timeout`` seconds; False with ``HF_HUB_OFFLINE=1``."""
+    if os.environ.get('HF_HUB_OFFLINE', '0').lower() not in ('0', '', 'false'):
+        return False
+    endpoint = urlparse(os.environ.get('HF_ENDPOINT') or 'https://huggingface.co')
+    try:
+        socket.create_connection((endpoint.hostname, endpoint.port or 443), timeout=timeout).close()
+    except OSError:
+        return False
+    return True
+
+
 def resolve_source(source):
-    """A file path for ``source``: a path, or a name from ``KNOWN_WEIGHTS`` (downloaded when online)."""
+    """A file path for ``source``: a path, or a name from ``KNOWN_WEIGHTS`` (downloaded when online).
+
+    Offline, a known name whose file is missing fails at once with the file to place where.
+    """
     if source not in KNOWN_WEIGHTS:
         return source
     cached, timm_name = KNOWN_WEIGHTS[source]
@@ -144,15 +162,18 @@ def resolve_source(source):
     for found in (cached, weights_file):
         if found.is_file():
             return str(found)
+    place = (f'Place the file at {cached} or set model.backbone.pretrained=/path/to/checkpoint '
+             '(see README: Pretrained weights).')
+    if not hub_reachable():
+        raise FileNotFoundError(f'pretrained={source!r}: {cached} does not exist and the hub that '
+                                f'{timm_name} downloads from is out of reach (offline). {place}')
     try:
         import timm
         from safetensors.torch import save_file
         model = timm.create_model(timm_name, pretrained=True, num_classes=0)
     except Exception as error:
-        raise FileNotFoundError(
-            f'pretrained={source!r}: {cached} does not exist and downloading {timm_name} failed '
-            f'({type(error).__name__}). Offline, place the file at {cached} or set '
-            'model.backbone.pretrained=/path/to/checkpoint (see README: Pretrained weights).') from error
+        raise FileNotFoundError(f'pretrained={source!r}: {cached} does not exist and downloading {timm_name} '
+                                f'failed ({type(error).__name__}: {str(error)[:200]}). {place}') from None
     cached.parent.mkdir(parents=True, exist_ok=True)
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(weights_file))
     return str(weights_file)

@@ -1,5 +1,8 @@
 """Checkpoint formats: AIM official keys, safety, errors that say what is wrong."""
 import os
+import re
+import socket
+import time
 
 import pytest
 import torch
@@ -115,6 +118,29 @@ def test_known_name_offline_says_where_to_put_the_file(tmp_path, monkeypatch):
     with pytest.raises(FileNotFoundError) as error:
         convert.resolve_source('openai-clip-vit-b16')
     assert str(cache) in str(error.value) and 'pretrained=' in str(error.value)
+
+
+def test_known_name_offline_fails_at_once_without_a_chained_traceback(tmp_path, monkeypatch):
+    cache = tmp_path / 'clip' / 'ViT-B-16.pt'
+    monkeypatch.setitem(convert.KNOWN_WEIGHTS, 'openai-clip-vit-b16',
+                        (str(cache), 'vit_base_patch16_clip_quickgelu_224.openai'))
+
+    def no_network(*args, **kwargs):
+        raise OSError('Name or service not known')
+    monkeypatch.setattr(socket, 'create_connection', no_network)
+    start = time.time()
+    with pytest.raises(FileNotFoundError, match=r'out of reach \(offline\)\. Place the file at ' + re.escape(str(cache))) \
+            as error:
+        TunableViT(pretrained='openai-clip-vit-b16', **TINY)
+    assert time.time() - start < 5
+    assert error.value.__cause__ is None
+
+
+def test_a_file_that_is_no_checkpoint_is_named(tmp_path):
+    path = tmp_path / 'notes.pth'
+    path.write_text('not weights')
+    with pytest.raises(ValueError, match=f'{re.escape(str(path))} is not a checkpoint'):
+        TunableViT(pretrained=str(path), **TINY)
 
 
 def test_missing_and_unexpected_keys_are_reported(tmp_path):

@@ -83,3 +83,19 @@ def test_compile_option(monkeypatch, tool, extra):
     assert cfg.compile == options
     cfg, _ = merged(tool, monkeypatch, TINY_CONFIG, *extra)
     assert not cfg.get('compile')
+
+
+@pytest.mark.parametrize('tool', ['train', 'test'])
+def test_a_misspelt_top_level_option_is_refused_with_the_close_key(monkeypatch, tool):
+    checkpoint = [] if tool == 'train' else ['ckpt.pth']
+    monkeypatch.setattr(sys, 'argv', [f'{tool}.py', str(TINY_CONFIG), *checkpoint, '--cfg-options',
+                                      'tarin_cfg.max_epochs=1'])
+    with pytest.raises(SystemExit, match=r"tarin_cfg.max_epochs: the config has no key 'tarin_cfg' .*"
+                                         r'did you mean train_cfg\?'):
+        load_tool(tool).main()
+
+
+def test_options_for_keys_the_runner_reads_are_accepted():
+    cfg = load_config(str(TINY_CONFIG), {'compile': True, 'resume': True, 'randomness.seed': 3,
+                                         'checkpoint_cfg.reinit': 'cls_head'})
+    assert (cfg.compile, cfg.resume, cfg.randomness.seed, cfg.checkpoint_cfg.reinit) == (True, True, 3, 'cls_head')
