@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 install: $(STAMP)
 
-$(STAMP): setup.py requirements/runtime.txt requirements/tests.txt requirements/mmcv.txt
+$(STAMP): setup.py requirements/runtime.txt requirements/tests.txt requirements/mmcv.txt tools/install_system_data.sh
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q torch==2.14.1 torchvision==0.29.1
 	# Users with full mmcv keep it; everyone else gets the pure-Python mmcv-lite.

@@ -6,18 +6,20 @@ from mmengine.config import Config, DictAction  # noqa: F401  (DictAction re-exp
 from mmengine.registry import init_default_scope
 
 VIDEO_SCOPE = 'mmaction'
-# Top-level keys this project reads beside those of mmengine's Runner.__init__.
-PROJECT_KEYS = ('checkpoint_cfg', 'custom_imports', 'default_scope', 'runner_type', 'compile')
+# Top-level keys read beside the arguments of mmengine's Runner.__init__: by the Runner itself
+# from its config, by mmengine's config loading, and by this project.
+RUNNER_CFG_KEYS = ('compile', 'find_unused_parameters', 'model_wrapper_cfg', 'runner_type', 'custom_imports')
+PROJECT_KEYS = ('checkpoint_cfg', 'label_file')
 
 
 def check_option_keys(cfg, cfg_options):
     """Raise ValueError for a ``--cfg-options`` key whose first part nothing reads (a typo).
 
-    Known: the config's own top-level keys, the arguments of mmengine's ``Runner`` and
-    :data:`PROJECT_KEYS`; the closest known key is suggested.
+    Known: the config's own top-level keys, the arguments of mmengine's ``Runner``,
+    :data:`RUNNER_CFG_KEYS` and :data:`PROJECT_KEYS`; the closest known key is suggested.
     """
     from mmengine.runner import Runner
-    known = set(cfg.keys()) | set(inspect.signature(Runner.__init__).parameters) | set(PROJECT_KEYS)
+    known = set(cfg.keys()) | set(inspect.signature(Runner.__init__).parameters) | set(RUNNER_CFG_KEYS + PROJECT_KEYS)
     for key in cfg_options:
         top = key.split('.')[0]
         if top not in known:

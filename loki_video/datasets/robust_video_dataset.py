@@ -13,11 +13,16 @@ sample (a readable sample run through the pipeline with its inputs zeroed),
 its own label, and metainfo ``invalid_sample = {'filename', 'reason'}`` so
 :class:`~loki_video.engine.valid_acc_metric.ValidAccMetric` can exclude it.
 
+Frame-exact decoding: ``exact_decode_list`` names a list of videos whose indexed reads are
+wrong (``tools/data/check_videos.py --verify-seek`` writes it, ``<list>.exact.txt``); the
+pipeline's ``DecordDecode`` becomes :class:`~loki_video.datasets.exact_decode.ExactDecordDecode`,
+which decodes those videos from their first frame on and the others as before.
+
 Config::
 
     dataset=dict(type='RobustVideoDataset', ann_file='train_list.txt',
                  data_prefix=dict(video='data/demo'), pipeline=[...],
-                 min_frames=128)
+                 min_frames=128, exact_decode_list='train_list.exact.txt')
 """
 import copy
 import os.path as osp
@@ -79,6 +84,9 @@ class RobustVideoDataset(VideoDataset):
         min_frames: Videos with fewer frames (``total_frames`` set by the
             init transform, e.g. ``DecordInit``) count as bad. 0 disables
             the check. Use ``clip_len * frame_interval`` of ``SampleFrames``.
+        exact_decode_list: a list (``<path> ...`` lines, paths as in
+            ``ann_file``) of videos to decode sequentially; see the module
+            docstring. Relative to ``data_root`` like ``ann_file``.
         **kwargs: Other ``VideoDataset`` arguments (``data_prefix``,
             ``test_mode``, ``max_refetch``, ...). ``max_refetch`` bounds how
             many following indices a training sample may try.
@@ -88,10 +96,37 @@ class RobustVideoDataset(VideoDataset):
                  ann_file: str,
                  pipeline: List[Union[dict, Callable]],
                  min_frames: int = 0,
+                 exact_decode_list: Optional[str] = None,
                  **kwargs) -> None:
         self.min_frames = min_frames
         self._placeholder: Optional[dict] = None
+        self.exact_decode_list = exact_decode_list
+        self._exact = frozenset()
+        if exact_decode_list:
+            pipeline = [dict(t, type='ExactDecordDecode') if isinstance(t, dict) and t.get('type') == 'DecordDecode'
+                        else t for t in pipeline]
         super().__init__(ann_file, pipeline, **kwargs)
+        if exact_decode_list:
+            self._exact = self._read_exact_list()
+
+    def _read_exact_list(self) -> frozenset:
+        """Filenames (as ``get_data_info`` gives them) of the ``exact_decode_list`` videos."""
+        path = self.exact_decode_list
+        if self.data_root and not osp.isabs(path):
+            path = osp.join(self.data_root, path)
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'exact_decode_list: {path} does not exist; write it with '
+                                    f'tools/data/check_videos.py LIST ROOT --verify-seek')
+        video_root = self.data_prefix.get('video') or ''
+        with open(path) as lines:
+            return frozenset(osp.join(video_root, line.split(self.delimiter)[0]) for line in lines if line.strip())
+
+    def get_data_info(self, idx: int) -> dict:
+        """``VideoDataset``'s info plus ``exact_decode``: whether the video is listed for
+        sequential decoding."""
+        info = super().get_data_info(idx)
+        info['exact_decode'] = info['filename'] in self._exact
+        return info
 
     def load_data_list(self) -> List[dict]:
         """Check the paths, then parse ``<path> <label...>`` lines."""

@@ -68,3 +68,15 @@ def mixed_videos(tmp_path, real_video):
     list_file.write_text(''.join(line + '\n' for line in lines))
     assert not os.path.exists(root / 'missing.mp4')
     return str(root), str(list_file), lines
+
+
+COCKATOO = '/usr/lib/python3/dist-packages/imageio/resources/images/cockatoo.mp4'
+
+
+@pytest.fixture(scope='session')
+def cockatoo() -> str:
+    """imageio's cockatoo.mp4 (Debian python3-imageio; 1280x720 h264 yuv444p, 280 frames): a valid
+    file on which decord's indexed reads past frame ~110 return corrupted frames."""
+    if not osp.isfile(COCKATOO):
+        pytest.skip(f'{COCKATOO} is missing: install Debian python3-imageio (tools/install_system_data.sh does)')
+    return COCKATOO

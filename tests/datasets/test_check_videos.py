@@ -20,7 +20,7 @@ def test_classifies_good_truncated_empty_and_missing(mixed_videos, tmp_path):
     root, list_file, lines = mixed_videos
     report = check_videos.check_list(list_file, root, workers=2)
     assert report['counts'] == dict(ok=2, missing=1, unreadable=2,
-                                    zero_frames=0, too_short=0)
+                                    zero_frames=0, too_short=0, inexact_seek=0)
     problems = _status_by_line(report)
     assert problems['truncated.mp4 1'][0] == 'unreadable'
     assert problems['empty.mp4 2'] == ('unreadable', 'zero-byte file')
@@ -59,3 +59,17 @@ def test_missing_inputs_name_the_path(mixed_videos, tmp_path, capsys):
     assert 'nope.txt' in capsys.readouterr().err
     with pytest.raises(FileNotFoundError, match='no_root'):
         check_videos.check_list(list_file, str(tmp_path / 'no_root'))
+
+
+def test_verify_seek_flags_a_video_whose_indexed_reads_are_wrong(real_video, cockatoo, tmp_path, capsys):
+    root = osp.dirname(cockatoo)
+    list_file = tmp_path / 'list.txt'
+    list_file.write_text(f'{osp.basename(cockatoo)} 0\n{osp.relpath(real_video, root)} 1\n')
+    check_videos.main([str(list_file), root, '--out-dir', str(tmp_path), '--workers', '2', '--verify-seek'])
+    report = json.loads((tmp_path / 'list.report.json').read_text())
+    assert (report['counts']['inexact_seek'], report['counts']['ok']) == (1, 1)
+    assert report['problems'][0]['line'] == 'cockatoo.mp4 0'
+    assert 'frames read by index differ from sequential decoding' in report['problems'][0]['reason']
+    assert (tmp_path / 'list.exact.txt').read_text() == 'cockatoo.mp4 0\n'
+    assert len((tmp_path / 'list.clean.txt').read_text().splitlines()) == 2  # readable: both kept
+    assert "exact_decode_list='" in capsys.readouterr().out

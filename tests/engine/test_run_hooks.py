@@ -47,3 +47,32 @@ def test_accuracy_report_counts_views_from_the_inputs(tmp_path):
                           mean_class_accuracy=0.5, evaluated=5, excluded=0,
                           metrics={'acc/top1': 0.6, 'acc/top5': 1.0, 'acc/mean1': 0.5})
     assert '3 clips x 3 crops = 9 views' in runner.logger.records[0][1]
+
+
+def test_runner_log_drops_the_per_tensor_frozen_lines_of_the_optimizer_builder(tiny_cfg, tmp_path):
+    import logging
+
+    from mmengine.optim import build_optim_wrapper
+
+    from loki_video.engine.run_setup import add_engine_hooks, build_runner
+    tiny_cfg.work_dir = str(tmp_path)
+    tiny_cfg.optim_wrapper.paramwise_cfg = dict(norm_decay_mult=0.0)  # the path that logs frozen tensors
+    add_engine_hooks(tiny_cfg)
+    runner = build_runner(tiny_cfg)
+    messages = []
+    handler = logging.Handler()
+    handler.emit = lambda record: messages.append(record.getMessage())
+    runner.logger.addHandler(handler)
+    try:
+        build_optim_wrapper(runner.model, tiny_cfg.optim_wrapper)
+        runner.logger.warning('kept')
+    finally:
+        runner.logger.removeHandler(handler)
+    assert 'kept' in messages and not any('requires_grad=False' in m for m in messages)
+    runner.logger.filters.clear()  # without the filter the builder does log them
+    runner.logger.addHandler(handler)
+    try:
+        build_optim_wrapper(runner.model, tiny_cfg.optim_wrapper)
+    finally:
+        runner.logger.removeHandler(handler)
+    assert any('requires_grad=False' in m for m in messages)

@@ -126,11 +126,11 @@ def test_test_tool_evaluates_three_clips_by_three_crops(trained, workspace):
 def test_test_tool_refuses_a_checkpoint_whose_head_does_not_fit(trained, workspace):
     root, config, _ = workspace
     result = run_tool(sys.executable, 'tools/test.py', str(config), str(trained / 'epoch_2.pth'),
-                      '--work-dir', str(root / 'test_4_classes'), '--cfg-options', 'model.cls_head.num_classes=4',
+                      '--work-dir', str(root / 'test_10_classes'), '--cfg-options', 'model.cls_head.num_classes=10',
                       check=False)
     assert result.returncode != 0
-    assert 'shape mismatch [cls_head.fc_cls.bias: checkpoint (8,), model (4,), ' \
-           'cls_head.fc_cls.weight: checkpoint (8, 64), model (4, 64)]' in result.stdout
+    assert 'shape mismatch [cls_head.fc_cls.bias: checkpoint (8,), model (10,), ' \
+           'cls_head.fc_cls.weight: checkpoint (8, 64), model (10, 64)]' in result.stdout
     assert 'top1' not in result.stdout and 'Traceback' not in result.stdout
     result = run_tool(sys.executable, 'tools/test.py', str(config), str(trained / 'epoch_2.pth'),
                       '--cfg-options', 'checkpoint_cfg.reinit=cls_head', check=False)

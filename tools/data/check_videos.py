@@ -3,7 +3,7 @@
 Usage::
 
     python tools/data/check_videos.py LIST ROOT [--out-dir DIR]
-        [--workers N] [--min-frames N] [--full-decode]
+        [--workers N] [--min-frames N] [--full-decode] [--verify-seek [N]]
 
 ``LIST`` holds ``<path relative to ROOT> <label>`` lines. Each video is opened
 with decord in a pool of worker processes and classified as
@@ -13,7 +13,11 @@ with decord in a pool of worker processes and classified as
 * ``missing``     no file at the path;
 * ``unreadable``  zero-byte file, or decord raises while opening/decoding;
 * ``zero_frames`` opens but reports no frames;
-* ``too_short``   fewer frames than ``--min-frames``.
+* ``too_short``   fewer frames than ``--min-frames``;
+* ``inexact_seek`` (``--verify-seek``) decodes, but reading a frame by index (a fresh
+  reader, as a training clip is read) returns other pixels than decoding from the first
+  frame on, at one of N frames spread over the video (default 8): training would see
+  corrupted or wrong frames without an error.
 
 ``--min-frames`` should be the span of one training clip,
 ``clip_len * frame_interval`` of ``SampleFrames``: for the 8x1x1 recipe with
@@ -21,8 +25,11 @@ with decord in a pool of worker processes and classified as
 crash mmaction2 (``SampleFrames`` loops them) but repeat frames.
 
 Writes ``<list stem>.report.json`` (counts and every non-ok entry with its
-reason) and ``<list stem>.clean.txt`` (the ok lines, unchanged) next to the
-list or into ``--out-dir``, prints a summary table and exits with code 0.
+reason) and ``<list stem>.clean.txt`` (the ok and inexact_seek lines, unchanged)
+next to the list or into ``--out-dir``; with ``--verify-seek`` also
+``<list stem>.exact.txt``, the inexact_seek lines, for the dataset option
+``RobustVideoDataset(exact_decode_list=...)`` that decodes those videos from
+their first frame on. Prints a summary table and exits with code 0.
 """
 import argparse
 import json
@@ -34,12 +41,14 @@ from typing import List, Optional, Tuple
 
 from tqdm import tqdm
 
-STATUSES = ('ok', 'missing', 'unreadable', 'zero_frames', 'too_short')
+STATUSES = ('ok', 'missing', 'unreadable', 'zero_frames', 'too_short', 'inexact_seek')
+READABLE = ('ok', 'inexact_seek')
 
 
 def check_video(path: str, min_frames: int = 1,
-                full_decode: bool = False) -> Tuple[str, str, int]:
-    """Classify one video file.
+                full_decode: bool = False, verify_seek: int = 0) -> Tuple[str, str, int]:
+    """Classify one video file; ``verify_seek`` frames (0: none) are read by index and compared
+    with sequential decoding.
 
     Returns:
         ``(status, reason, num_frames)``; ``num_frames`` is -1 when the
@@ -69,6 +78,15 @@ def check_video(path: str, min_frames: int = 1,
     if num_frames < min_frames:
         return ('too_short', f'{num_frames} frames < --min-frames '
                 f'{min_frames}', num_frames)
+    if verify_seek:
+        from loki_video.datasets.exact_decode import seek_mismatches
+        try:
+            seek = seek_mismatches(path, verify_seek)
+        except Exception as err:
+            return 'unreadable', f'sequential decoding fails: {_first_line(err)}', num_frames
+        if seek['wrong']:
+            return ('inexact_seek', f'{len(seek["wrong"])} of {len(seek["checked"])} frames read by index differ '
+                    f'from sequential decoding (frames {seek["wrong"]})', num_frames)
     return 'ok', '', num_frames
 
 
@@ -77,10 +95,9 @@ def _first_line(err: Exception) -> str:
     return f'{type(err).__name__}: {text[0] if text else ""}'
 
 
-def _check_entry(job: Tuple[str, int, bool]) -> Tuple[str, str, int]:
-    """Pool worker: ``(path, min_frames, full_decode)`` -> check_video."""
-    path, min_frames, full_decode = job
-    return check_video(path, min_frames, full_decode)
+def _check_entry(job: Tuple[str, int, bool, int]) -> Tuple[str, str, int]:
+    """Pool worker: ``(path, min_frames, full_decode, verify_seek)`` -> check_video."""
+    return check_video(*job)
 
 
 def read_list(list_file: str) -> List[str]:
@@ -99,7 +116,8 @@ def check_list(list_file: str,
                workers: int = 0,
                min_frames: int = 1,
                full_decode: bool = False,
-               delimiter: Optional[str] = None) -> dict:
+               delimiter: Optional[str] = None,
+               verify_seek: int = 0) -> dict:
     """Check every entry of a list and write the report and clean list.
 
     Args:
@@ -110,6 +128,8 @@ def check_list(list_file: str,
         min_frames: Videos with fewer frames are ``too_short``.
         full_decode: Decode every frame instead of first/middle/last.
         delimiter: Path/label separator; ``None`` splits on whitespace.
+        verify_seek: Frames per video to read by index and compare with
+            sequential decoding (0: no check).
 
     Returns:
         The report dict (also written as JSON).
@@ -120,7 +140,7 @@ def check_list(list_file: str,
             f'{list_file} are relative to (see data/README.md).')
     lines = read_list(list_file)
     paths = [osp.join(root, line.split(delimiter)[0]) for line in lines]
-    jobs = [(path, min_frames, full_decode) for path in paths]
+    jobs = [(path, min_frames, full_decode, verify_seek) for path in paths]
     workers = workers or os.cpu_count() or 1
     with multiprocessing.Pool(workers) as pool:
         results = list(
@@ -134,18 +154,19 @@ def check_list(list_file: str,
     report_file = osp.join(out_dir, f'{stem}.report.json')
     counts = {status: 0 for status in STATUSES}
     problems = []
+    for line, path, (status, reason, num_frames) in zip(lines, paths, results):
+        counts[status] += 1
+        if status != 'ok':
+            problems.append(dict(line=line, path=path, status=status, reason=reason, num_frames=num_frames))
     with open(clean_file, 'w') as clean:
-        for line, path, (status, reason, num_frames) in zip(
-                lines, paths, results):
-            counts[status] += 1
-            if status == 'ok':
-                clean.write(line + '\n')
-            else:
-                problems.append(dict(line=line, path=path, status=status,
-                                     reason=reason, num_frames=num_frames))
+        clean.writelines(line + '\n' for line, (status, _, _) in zip(lines, results) if status in READABLE)
     report = dict(list=list_file, root=root, min_frames=min_frames,
-                  full_decode=full_decode, total=len(lines), counts=counts,
+                  full_decode=full_decode, verify_seek=verify_seek, total=len(lines), counts=counts,
                   clean_list=clean_file, problems=problems)
+    if verify_seek:
+        report['exact_list'] = osp.join(out_dir, f'{stem}.exact.txt')
+        with open(report['exact_list'], 'w') as exact:
+            exact.writelines(line + '\n' for line, (status, _, _) in zip(lines, results) if status == 'inexact_seek')
     with open(report_file, 'w') as f:
         json.dump(report, f, indent=2)
     report['report'] = report_file
@@ -181,10 +202,13 @@ def main(argv=None) -> None:
                         help='decode every frame (slow, thorough)')
     parser.add_argument('--delimiter', default=None,
                         help='path/label separator (default: whitespace)')
+    parser.add_argument('--verify-seek', type=int, nargs='?', const=8, default=0, metavar='N',
+                        help='read N frames per video by index and compare them with sequential '
+                        'decoding (default N: 8); lists the videos that differ in <list>.exact.txt')
     args = parser.parse_args(argv)
     try:
         report = check_list(args.list, args.root, args.out_dir, args.workers,
-                            args.min_frames, args.full_decode, args.delimiter)
+                            args.min_frames, args.full_decode, args.delimiter, args.verify_seek)
     except FileNotFoundError as err:
         print(f'error: {err}', file=sys.stderr)
         sys.exit(2)
@@ -196,6 +220,9 @@ def main(argv=None) -> None:
         print(f'... {len(report["problems"]) - 20} more in '
               f'{report["report"]}')
     print(f'clean list: {report["clean_list"]}\nreport: {report["report"]}')
+    if report['counts']['inexact_seek']:
+        print(f'{report["counts"]["inexact_seek"]} videos need exact decoding, listed in {report["exact_list"]}: '
+              f"train on the clean list with RobustVideoDataset(exact_decode_list='{report['exact_list']}')")
 
 
 if __name__ == '__main__':
