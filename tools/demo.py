@@ -1,8 +1,9 @@
 """Top-k classes of videos or images with a trained model.
 
-    python tools/demo.py INPUT [INPUT ...] CONFIG CKPT [--labels FILE] [--topk 5]
+    python tools/demo.py CONFIG CKPT INPUT [INPUT ...] [--labels FILE] [--topk 5]
         [--views CLIPSxCROPS] [--json OUT] [--device cpu] [--cfg-options KEY=VALUE ...]
 
+The order is mmaction2's demo's (and tools/visualize_attention.py's): config, checkpoint, inputs.
 INPUT: video or image files, or folders of them (a progress bar shows for several).
 Class names come from --labels (one name per line, line i names class i), else from
 the config's ``label_file``; Kinetics-400's ships as loki_video/labels/kinetics400.txt,
@@ -21,9 +22,9 @@ from loki_video.engine.views import parse_views
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('inputs', nargs='+', metavar='INPUT', help='video/image files or folders')
     parser.add_argument('config', help='video or image config')
     parser.add_argument('checkpoint', help='checkpoint (full or tunable-only, or an AIM release)')
+    parser.add_argument('inputs', nargs='+', metavar='INPUT', help='video/image files or folders')
     parser.add_argument('--labels', help="label file (default: the config's label_file)")
     parser.add_argument('--topk', type=int, default=5, help='classes to print (default 5)')
     parser.add_argument('--views', type=parse_views, metavar='CLIPSxCROPS',
@@ -31,7 +32,11 @@ def parse_args(argv=None):
     parser.add_argument('--json', metavar='OUT', help='also write the predictions to this JSON file')
     parser.add_argument('--device', default='cpu', help='e.g. cpu or cuda:0')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={}, help='override config keys')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if not args.config.endswith('.py'):
+        parser.error(f'the first argument is the config (a .py file), got {args.config}: '
+                     'tools/demo.py CONFIG CKPT INPUT [INPUT ...], as mmaction2\'s demo')
+    return args
 
 
 def format_predictions(path, predictions):

@@ -7,7 +7,9 @@ INPUT: video or image files, or folders of them. Videos go through the config's
 test pipeline with 1 clip and 1 crop (its frame sampling, resize and crop); an
 image given to a video config is a still clip. For each input, in DIR:
 
-* ``<name>_attention.png``: frames in columns; the frames, then the attention over them.
+* ``<name>_attention.png``: frames in columns; the frames, then the attention over them, under
+  the predicted class and a colour bar with the clip's range of attention (as multiples of
+  uniform attention, one over the number of patches; a flat map says so).
 * ``<name>_attention.npy``: the maps, float32 (T, h, w): T frames (1 for an image config),
   h x w the patch grid; each map sums to 1 over the patches.
 
@@ -65,10 +67,11 @@ def main(argv=None):
     for path, name in tqdm(files, desc='attention maps', disable=len(files) < 2):
         frames, maps, scores = visualize(model, path, args.mode, args.layer, args.size)
         stem = osp.join(args.out, f'{name}_attention')
-        save_rgb(stem + '.png', attention_grid(frames, maps))
-        np.save(stem + '.npy', maps)
         best = top_predictions(scores, 1, labels)[0]
-        best = best['name'] if labels else f'class {best[0]}'
+        best = f"{best['name']} ({best['score']:.3f})" if labels else f'class {best[0]} ({best[1]:.3f})'
+        title = f'{name}: top-1 {best}; {args.mode} attention, block {args.layer}'
+        save_rgb(stem + '.png', attention_grid(frames, maps, title=title))
+        np.save(stem + '.npy', maps)
         tqdm.write(f'{path}: top-1 {best}; maps {maps.shape} -> {stem}.png, {stem}.npy')
 
 

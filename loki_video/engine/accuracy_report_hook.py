@@ -59,7 +59,7 @@ class AccuracyReportHook(Hook):
             report.update(evaluated=len(runner.test_dataloader.dataset), excluded=0)
         report['metrics'] = metrics
         views = f'{self.clips} clips x {self.crops} crops = ' if self.clips else ''
-        scores = ', '.join(f'{label} {report[name]}' for name, label in SCORE_LABELS if report[name] is not None)
+        scores = ', '.join(f'{label} {report[name]:.3f}' for name, label in SCORE_LABELS if report[name] is not None)
         runner.logger.info(f"test with {views}{report['views']} views per sample: {scores} "
                            f"({report['evaluated']} evaluated, {report['excluded']} excluded)")
         self._write(runner, report)

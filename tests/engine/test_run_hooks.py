@@ -41,12 +41,13 @@ def test_accuracy_report_counts_views_from_the_inputs(tmp_path):
                              test_dataloader=SimpleNamespace(dataset=range(5)))
     hook = AccuracyReportHook('test_3x3.json', clips=3, crops=3)
     hook.after_test_iter(runner, 0, dict(inputs=[torch.zeros(9, 3, 4, 32, 32)]))
-    hook.after_test_epoch(runner, {'acc/top1': 0.6, 'acc/top5': 1.0, 'acc/mean1': 0.5})
+    hook.after_test_epoch(runner, {'acc/top1': 5 / 9, 'acc/top5': 1.0, 'acc/mean1': 0.5})
     report = json.loads((tmp_path / 'test_3x3.json').read_text())
-    assert report == dict(views=9, clips=3, crops=3, input_shape=[9, 3, 4, 32, 32], top1=0.6, top5=1.0,
+    assert report == dict(views=9, clips=3, crops=3, input_shape=[9, 3, 4, 32, 32], top1=5 / 9, top5=1.0,
                           mean_class_accuracy=0.5, evaluated=5, excluded=0,
-                          metrics={'acc/top1': 0.6, 'acc/top5': 1.0, 'acc/mean1': 0.5})
-    assert '3 clips x 3 crops = 9 views' in runner.logger.records[0][1]
+                          metrics={'acc/top1': 5 / 9, 'acc/top5': 1.0, 'acc/mean1': 0.5})
+    assert '3 clips x 3 crops = 9 views per sample: top-1 0.556, top-5 1.000, mean class accuracy 0.500 ' \
+        in runner.logger.records[0][1]  # rounded in the log, exact in the JSON
 
 
 def test_runner_log_drops_the_per_tensor_frozen_lines_of_the_optimizer_builder(tiny_cfg, tmp_path):

@@ -208,7 +208,7 @@ def test_demo_tool_names_the_right_class(demo, capsys):
         first = sorted(glob.glob(osp.join(demo['data'], 'videos', split, action, '*.mp4')))[:VIDEOS_PER_CLASS]
         videos += first
         actions += [action] * len(first)
-    load_tool('tools/demo.py').main([*videos, LOKI_CONFIG, demo['checkpoint'], '--topk', '3', '--cfg-options',
+    load_tool('tools/demo.py').main([LOKI_CONFIG, demo['checkpoint'], *videos, '--topk', '3', '--cfg-options',
                                      *[f'{k}={v}' for k, v in demo['options'].items()]])
     printed = capsys.readouterr().out
     names = read_labels(demo['options']['label_file'])

@@ -17,6 +17,7 @@ import pytest
 import torch
 
 from loki_video.datasets.synthetic_actions import ACTION_CLASSES, generate_dataset
+from loki_video.visualization.overlay import grid_header
 
 TINY_VIDEO = 'tests/tools/configs/tiny_video.py'
 
@@ -44,6 +45,14 @@ def run(tmp_path_factory):
                 labels=osp.join(data, 'classes.txt'))
 
 
+def printed_title(capsys):
+    """The PNG title of the first input from the tool's line ``<path>: top-1 <class> (<score>); ...``."""
+    first = next(line for line in capsys.readouterr().out.splitlines() if '0000.mp4: top-1 ' in line)
+    best = first.split(': top-1 ')[1].split(';')[0]
+    assert any(best.startswith(name + ' (') for name in ACTION_CLASSES)
+    return f'0000: top-1 {best}; last attention, block -1'
+
+
 def test_visualize_attention_writes_grids_and_maps(run, tmp_path, capsys):
     tool = load_tool('tools/visualize_attention.py')
     video = osp.join(run['data'], 'videos', 'test', 'grow', '0000.mp4')
@@ -55,11 +64,11 @@ def test_visualize_attention_writes_grids_and_maps(run, tmp_path, capsys):
     maps = np.load(osp.join(out, '0000_attention.npy'))
     assert maps.shape == (4, 2, 2) and maps.dtype == np.float32           # 4 frames, 32 / 16 patches
     assert np.allclose(maps.sum((1, 2)), 1, atol=1e-5)
-    grid = cv2.imread(osp.join(out, '0000_attention.png'))
-    assert grid.shape == (2 * 160 + 3 * 4, 4 * (160 + 4) + 4, 3)         # 2 rows x 4 frames, enlarged to 160
+    grid = cv2.imread(osp.join(out, '0000_attention.png'))[..., ::-1]
+    header = grid_header(4 * (160 + 4) + 4, (maps.min(), maps.max()), 4, title=printed_title(capsys))
+    assert np.array_equal(grid[:len(header)], header)                   # predicted class, colour bar, range
+    assert grid.shape == (len(header) + 2 * 160 + 3 * 4, 4 * (160 + 4) + 4, 3)  # 2 rows x 4 frames, enlarged to 160
     assert np.load(osp.join(out, 'still_attention.npy')).shape == (4, 2, 2)   # an image is a still clip
-    printed = capsys.readouterr().out
-    assert 'top-1' in printed and any(name in printed for name in ACTION_CLASSES)
 
     tool.main([*common[:2], osp.join(run['data'], 'videos', 'test'), '--out', out, '--mode', 'rollout',
                '--layer', '0', '--size', '64', '64', *common[2:]])
@@ -69,11 +78,17 @@ def test_visualize_attention_writes_grids_and_maps(run, tmp_path, capsys):
     assert len(glob.glob(osp.join(out, '*__0000_attention.png'))) == len(ACTION_CLASSES)
 
 
+def test_demo_takes_config_checkpoint_inputs_as_mmaction2s_demo(capsys):
+    with pytest.raises(SystemExit):
+        load_tool('tools/demo.py').parse_args(['video.mp4', TINY_VIDEO, 'ckpt.pth'])
+    assert 'the first argument is the config (a .py file), got video.mp4' in capsys.readouterr().err
+
+
 def test_demo_prints_named_topk_and_writes_json(run, tmp_path, capsys):
     tool = load_tool('tools/demo.py')
     video = osp.join(run['data'], 'videos', 'test', 'move_up', '0000.mp4')
     out = str(tmp_path / 'predictions.json')
-    tool.main([video, TINY_VIDEO, run['checkpoint'], '--topk', '3', '--views', '2x1', '--json', out,
+    tool.main([TINY_VIDEO, run['checkpoint'], video, '--topk', '3', '--views', '2x1', '--json', out,
                '--cfg-options', f"label_file={run['labels']}", *run['options']])
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0] == video and len(lines) == 4
@@ -82,7 +97,7 @@ def test_demo_prints_named_topk_and_writes_json(run, tmp_path, capsys):
     assert [p['name'] for p in saved] == [ACTION_CLASSES[p['index']] for p in saved]
     assert [p['score'] for p in saved] == sorted((p['score'] for p in saved), reverse=True)
 
-    tool.main([video, TINY_VIDEO, run['checkpoint'], '--topk', '2', '--cfg-options', *run['options']])
+    tool.main([TINY_VIDEO, run['checkpoint'], video, '--topk', '2', '--cfg-options', *run['options']])
     assert 'class (' in capsys.readouterr().out                          # no label file: indices
 
 
@@ -107,3 +122,7 @@ def test_confusion_matrix_prints_the_most_confused_pairs(tmp_path, capsys):
     assert 'top-1 accuracy 0.4000' in printed
     assert printed.index('run -> jump: 2 (100.0%)') < printed.index('jump -> walk: 1 (50.0%)')
     assert cv2.imread(out) is not None
+    config = tmp_path / 'config.py'  # names from the config's label_file when --labels is not given
+    config.write_text(f"_base_ = ['{osp.abspath(TINY_VIDEO)}']\nlabel_file = '{labels}'\n")
+    load_tool('tools/analysis/confusion_matrix.py').main([dump, '--config', str(config), '--out', out])
+    assert 'run -> jump: 2 (100.0%)' in capsys.readouterr().out
