@@ -22,5 +22,6 @@ setup(
     # mmcv is deliberately absent: full mmcv or mmcv-lite both work and the
     # Makefile installs mmcv-lite only when no mmcv is present.
     install_requires=read_requirements('runtime.txt'),
-    extras_require={'tests': read_requirements('tests.txt')},
+    # tensorboard: tools/train.py --tensorboard (mmengine's TensorboardVisBackend)
+    extras_require={'tests': read_requirements('tests.txt'), 'tensorboard': ['tensorboard']},
 )

@@ -1,6 +1,6 @@
 """Train a video (mmaction2) or image (mmpretrain) model from a config; its default_scope decides.
 
-    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp] [--no-validate]
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp] [--no-validate] [--tensorboard]
         [--auto-scale-lr] [--seed N] [--deterministic] [--full-checkpoint] [--compile]
         [--cfg-options KEY=VALUE ...] [--launcher {none,pytorch,slurm,mpi}]
 
@@ -33,6 +33,8 @@ def parse_args():
     parser.add_argument('--seed', type=int, help='random seed (default: the config\'s, else random)')
     parser.add_argument('--diff-rank-seed', action='store_true', help='a different seed on every rank')
     parser.add_argument('--deterministic', action='store_true', help='deterministic cuDNN algorithms')
+    parser.add_argument('--tensorboard', action='store_true',
+                        help='also write TensorBoard event files to WORK_DIR/<run>/vis_data (pip install -e ".[tensorboard]")')
     parser.add_argument('--full-checkpoint', action='store_true',
                         help='save every weight, not only the tunable ones (checkpoint_cfg.mode=full)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
@@ -42,6 +44,20 @@ def parse_args():
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
+
+
+def add_tensorboard(cfg):
+    """Add mmengine's ``TensorboardVisBackend`` to the visualizer's backends (the local JSON one stays)."""
+    import importlib.util
+    if importlib.util.find_spec('tensorboard') is None:
+        raise ValueError('--tensorboard needs the tensorboard package: pip install -e ".[tensorboard]"')
+    visualizer = cfg.get('visualizer')
+    if not visualizer:
+        raise ValueError('--tensorboard needs a visualizer in the config (configs/_base_/default_runtime.py has one)')
+    backends = list(visualizer.get('vis_backends') or [])
+    if not any(backend.get('type') == 'TensorboardVisBackend' for backend in backends):
+        backends.append(dict(type='TensorboardVisBackend'))
+    visualizer.vis_backends = backends
 
 
 def merge_args(cfg, args):
@@ -77,6 +93,8 @@ def merge_args(cfg, args):
     cfg.randomness = randomness
     if args.full_checkpoint:
         cfg.checkpoint_cfg = dict(cfg.get('checkpoint_cfg') or {}, mode='full')
+    if args.tensorboard:
+        add_tensorboard(cfg)
     checkpoint_settings(cfg)  # a wrong checkpoint_cfg fails here, not after the model is built
     add_engine_hooks(cfg)
     return cfg

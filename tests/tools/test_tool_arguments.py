@@ -99,3 +99,14 @@ def test_options_for_keys_the_runner_reads_are_accepted():
     cfg = load_config(str(TINY_CONFIG), {'compile': True, 'resume': True, 'randomness.seed': 3,
                                          'checkpoint_cfg.reinit': 'cls_head'})
     assert (cfg.compile, cfg.resume, cfg.randomness.seed, cfg.checkpoint_cfg.reinit) == (True, True, 3, 'cls_head')
+
+
+def test_tensorboard_option_adds_the_backend_or_says_what_to_install(monkeypatch):
+    import importlib.util
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, 'find_spec', lambda name, *a: None if name == 'tensorboard' else find_spec(name, *a))
+    with pytest.raises(ValueError, match=r'pip install -e "\.\[tensorboard\]"'):
+        merged('train', monkeypatch, TINY_CONFIG, '--tensorboard')
+    monkeypatch.setattr(importlib.util, 'find_spec', lambda name, *a: object() if name == 'tensorboard' else find_spec(name, *a))
+    cfg, _ = merged('train', monkeypatch, TINY_CONFIG, '--tensorboard')
+    assert [backend['type'] for backend in cfg.visualizer.vis_backends] == ['LocalVisBackend', 'TensorboardVisBackend']
