@@ -43,9 +43,10 @@ def seek_mismatches(path: str, samples: int = 8) -> dict:
         what decord raises on a file it cannot read.
     """
     import decord
-    num_frames = len(decord.VideoReader(path, num_threads=1))
+    reader = decord.VideoReader(path, num_threads=1)
+    num_frames = len(reader)
     checked = sorted(set(np.linspace(0, num_frames - 1, max(1, min(samples, num_frames))).round().astype(int).tolist()))
-    reference = sequential_frames(decord.VideoReader(path, num_threads=1), checked)
+    reference = sequential_frames(reader, checked)
     wrong = [index for index, frame in zip(checked, reference)
              if not np.array_equal(decord.VideoReader(path, num_threads=1).get_batch([index]).asnumpy()[0], frame)]
     return dict(checked=checked, wrong=wrong)

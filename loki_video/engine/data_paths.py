@@ -27,27 +27,42 @@ def _downloads(dataset_cfg):
     return parameter is not None and bool(parameter.default)
 
 
+def leaf_datasets(dataset_cfg, key):
+    """``(config key, dataset config)`` of every dataset inside wrappers (``dataset=``, ``datasets=``)."""
+    if 'datasets' in dataset_cfg:
+        return [leaf for i, d in enumerate(dataset_cfg['datasets']) for leaf in leaf_datasets(d, f'{key}.datasets.{i}')]
+    if 'dataset' in dataset_cfg:
+        return leaf_datasets(dataset_cfg['dataset'], f'{key}.dataset')
+    return [(key, dataset_cfg)]
+
+
+def loader_datasets(cfg, dataloaders):
+    """:func:`leaf_datasets` of the named dataloaders; absent or None loaders are skipped."""
+    return [leaf for name in dataloaders if (cfg.get(name) or {}).get('dataset')
+            for leaf in leaf_datasets(cfg[name]['dataset'], f'{name}.dataset')]
+
+
 def dataset_paths(dataset_cfg, key):
     """``(config key, path, 'file' | 'folder')`` of every local path a dataset config reads.
 
     Follows dataset wrappers (``dataset=``, ``datasets=``); joins relative
     ``ann_file`` and ``data_prefix`` paths to ``data_root`` as mmengine does.
     """
-    if 'datasets' in dataset_cfg:
-        return [p for i, d in enumerate(dataset_cfg['datasets']) for p in dataset_paths(d, f'{key}.datasets.{i}')]
-    if 'dataset' in dataset_cfg:
-        return dataset_paths(dataset_cfg['dataset'], f'{key}.dataset')
-    if _downloads(dataset_cfg):
-        return []
-    data_root = dataset_cfg.get('data_root') or ''
-    paths = [(f'{key}.data_root', data_root, 'folder')] if data_root else []
-    if dataset_cfg.get('ann_file'):
-        paths.append((f'{key}.ann_file', osp.join(data_root, dataset_cfg['ann_file']), 'file'))
-    prefix = dataset_cfg.get('data_prefix') or {}
-    prefixes = prefix.items() if isinstance(prefix, dict) else [(None, prefix)]
-    for name, value in prefixes:
-        if value:
-            paths.append((f'{key}.data_prefix' + (f'.{name}' if name else ''), osp.join(data_root, value), 'folder'))
+    paths = []
+    for key, dataset_cfg in leaf_datasets(dataset_cfg, key):
+        if _downloads(dataset_cfg):
+            continue
+        data_root = dataset_cfg.get('data_root') or ''
+        if data_root:
+            paths.append((f'{key}.data_root', data_root, 'folder'))
+        if dataset_cfg.get('ann_file'):
+            paths.append((f'{key}.ann_file', osp.join(data_root, dataset_cfg['ann_file']), 'file'))
+        prefix = dataset_cfg.get('data_prefix') or {}
+        prefixes = prefix.items() if isinstance(prefix, dict) else [(None, prefix)]
+        for name, value in prefixes:
+            if value:
+                paths.append((f'{key}.data_prefix' + (f'.{name}' if name else ''), osp.join(data_root, value),
+                              'folder'))
     return [(k, p, kind) for k, p, kind in paths if '://' not in p]
 
 
@@ -60,14 +75,11 @@ def check_data_paths(cfg, dataloaders):
             absent or None entries are skipped.
     """
     missing = []
-    for name in dataloaders:
-        loader = cfg.get(name)
-        if not loader or 'dataset' not in loader:
-            continue
-        for key, path, kind in dataset_paths(loader['dataset'], f'{name}.dataset'):
+    for key, dataset_cfg in loader_datasets(cfg, dataloaders):
+        for path_key, path, kind in dataset_paths(dataset_cfg, key):
             exists = osp.isfile(path) if kind == 'file' else osp.isdir(path)
             if not exists:
-                missing.append(f'{key}: {kind} {path} does not exist')
+                missing.append(f'{path_key}: {kind} {path} does not exist')
     if missing:
         raise FileNotFoundError(
             'missing data:\n  ' + '\n  '.join(missing) +

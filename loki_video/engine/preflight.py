@@ -13,30 +13,11 @@ import os.path as osp
 
 from mmengine.registry import DATASETS
 
-from .data_paths import check_data_paths, dataset_paths
+from .data_paths import check_data_paths, dataset_paths, loader_datasets
 
 FRAME_SAMPLERS = ('SampleFrames', 'UniformSample', 'UniformSampleFrames', 'DenseSampleFrames')
 # Dataset classes whose annotation lines are "<video> <label> ..." / "<frame dir> <frames> <label> ...".
 LABEL_COLUMN = {'VideoDataset': 1, 'RawframeDataset': 2}
-
-
-def _datasets(cfg, dataloaders):
-    """``(config key, dataset config)`` of the named dataloaders, dataset wrappers followed."""
-    found = []
-    for name in dataloaders:
-        loader = cfg.get(name)
-        if not loader or 'dataset' not in loader:
-            continue
-        stack = [(f'{name}.dataset', loader['dataset'])]
-        while stack:
-            key, dataset = stack.pop()
-            if 'datasets' in dataset:
-                stack += [(f'{key}.datasets.{i}', d) for i, d in enumerate(dataset['datasets'])]
-            elif 'dataset' in dataset:
-                stack.append((f'{key}.dataset', dataset['dataset']))
-            else:
-                found.append((key, dataset))
-    return found
 
 
 def check_clip_lengths(cfg, dataloaders):
@@ -45,7 +26,7 @@ def check_clip_lengths(cfg, dataloaders):
     frames = (cfg.model.get('backbone') or {}).get('num_frames')
     if not frames or frames == 1:
         return
-    for key, dataset in _datasets(cfg, dataloaders):
+    for key, dataset in loader_datasets(cfg, dataloaders):
         for index, transform in enumerate(dataset.get('pipeline') or []):
             if transform.get('type') in FRAME_SAMPLERS and transform.get('clip_len', frames) != frames:
                 raise ValueError(
@@ -68,7 +49,7 @@ def check_labels(cfg, dataloaders):
     num_classes = (cfg.model.get('cls_head') or {}).get('num_classes')
     if not num_classes:
         return
-    for key, dataset in _datasets(cfg, dataloaders):
+    for key, dataset in loader_datasets(cfg, dataloaders):
         column = _label_column(dataset.get('type'))
         paths = [path for name, path, kind in dataset_paths(dataset, key) if name.endswith('ann_file')]
         if column is None or not paths or not osp.isfile(paths[0]) or dataset.get('multi_class'):

@@ -234,9 +234,12 @@ class TunableCheckpointHook(Hook):
 
     @staticmethod
     def _drop_reinit(runner, state_dict, own, reinit):
-        """Remove the keys under the ``reinit`` modules from ``state_dict`` and say which stay as built."""
-        kept = [key for key in own if any(key == name or key.startswith(name + '.') for name in reinit)]
-        unknown = [name for name in reinit if not any(key == name or key.startswith(name + '.') for key in own)]
+        """Put the model's own tensors under the ``reinit`` modules into ``state_dict`` (so they stay as
+        built) and log which they are."""
+        def under(key, name):
+            return key == name or key.startswith(name + '.')
+        kept = [key for key in own if any(under(key, name) for name in reinit)]
+        unknown = [name for name in reinit if not any(under(key, name) for key in own)]
         if unknown:
             raise ValueError(f'checkpoint_cfg.reinit names {unknown}, which the model does not have; '
                              f'its modules are {sorted({key.split(".")[0] for key in own})}')
