@@ -1,6 +1,8 @@
 """The demo, end to end on a CPU: LoKi, AIM and a linear probe on synthetic action videos.
 
     python tools/run_demo.py        (``make demo`` creates .venv first)
+    python tools/run_demo.py --pretrain-only   (``make demo-pretrain``: stages 1-2, the backbone
+                                               that configs/custom/ starts from)
     python tools/run_demo.py --data-root /tmp/d --work-root /tmp/w --videos-per-class train=2 val=1 test=1 \\
         --frames-per-class train=2 val=1 --cfg-options train_cfg.max_epochs=1 train_cfg.val_interval=1
 
@@ -69,6 +71,8 @@ def parse_args(argv=None):
     parser.add_argument('--frames-per-class', nargs='+', metavar='SPLIT=N', type=split_count,
                         help='pose frames per class and split (default: ' +
                         ' '.join(f'{k}={v}' for k, v in FRAMES['frames_per_class'].items()) + ')')
+    parser.add_argument('--pretrain-only', action='store_true',
+                        help='stop after stage 2: the frame-pretrained ViT that configs/custom/ starts from')
     parser.add_argument('--cfg-options', nargs='+', default=[], metavar='KEY=VALUE',
                         help='passed to every tools/train.py and tools/test.py run, e.g. train_cfg.max_epochs=1')
     args = parser.parse_args(argv)
@@ -210,7 +214,8 @@ def main(argv=None):
     try:
         make_data(args, clock)
         summary = dict(pretrain=pretrain(args, clock))
-        summary['methods'] = run_lanes(args, clock, summary['pretrain']['checkpoint'])
+        if not args.pretrain_only:
+            summary['methods'] = run_lanes(args, clock, summary['pretrain']['checkpoint'])
     except StageError as error:
         clock.say(f'FAILED: {error}')
         sys.exit(1)
@@ -218,7 +223,8 @@ def main(argv=None):
     path = osp.join(args.work_root, 'summary.json')
     with open(osp.join(REPO, path), 'w') as f:
         json.dump(summary, f, indent=2)
-    print('\n' + format_table(summary['methods']))
+    if 'methods' in summary:
+        print('\n' + format_table(summary['methods']))
     clock.say(f'done: {path}')
 
 

@@ -12,7 +12,7 @@ import os
 from mmengine.device import get_device
 
 from loki_video.config import DictAction, load_config
-from loki_video.engine.preflight import check_before_building
+from loki_video.engine.preflight import check_before_building, warn_random_frozen_backbone
 from loki_video.engine.launcher import LAUNCHERS, close_launcher, setup_launcher
 from loki_video.engine.run_setup import add_engine_hooks, build_runner, set_work_dir
 from loki_video.engine.tunable_checkpoint_hook import CheckpointMismatchError, checkpoint_settings
@@ -106,6 +106,7 @@ def main():
         cfg = load_config(args.config, args.cfg_options)
         merge_args(cfg, args)
         check_before_building(cfg, ('train_dataloader', 'val_dataloader'))
+        warn_random_frozen_backbone(cfg)
     except (FileNotFoundError, ValueError) as error:  # a wrong option or path: the message says what to do
         raise SystemExit(f'{args.config}: {error}')
     setup_launcher(cfg, args.launcher)

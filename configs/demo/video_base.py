@@ -33,16 +33,16 @@ data_root = 'data/demo'
 sampling = dict(type='SampleFrames', clip_len=num_frames, frame_interval=4)
 resize = dict(type='Resize', scale=(_base_.img_size, _base_.img_size), keep_ratio=False)
 train_pipeline = [
-    dict(type='DecordInit'),
+    dict(type='VideoInit'),
     dict(sampling, num_clips=1),
-    dict(type='DecordDecode'),
+    dict(type='VideoDecode'),
     resize,
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs')]
 test_pipeline = [
-    dict(type='DecordInit'),
+    dict(type='VideoInit'),
     dict(sampling, num_clips=1, test_mode=True),
-    dict(type='DecordDecode'),
+    dict(type='VideoDecode'),
     resize,
     dict(type='CenterCrop', crop_size=_base_.img_size),
     dict(type='FormatShape', input_format='NCTHW'),

@@ -1,7 +1,7 @@
 """Turn a video file, a frames array or an image into a model input with a config's test pipeline.
 
 Video configs (``default_scope='mmaction'``) read files with the pipeline as
-it is (``DecordInit`` ... ``PackActionInputs``); for frames already in
+it is (``VideoInit`` ... ``PackActionInputs``); for frames already in
 memory, the pipeline's ``*Init`` step is dropped and its ``*Decode`` step
 becomes mmaction2's ``ArrayDecode``. Image configs (``'mmpretrain'``) get the
 image as the BGR array their loading step (``LoadImageFromFile``/``ToBGR``)

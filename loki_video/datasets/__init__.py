@@ -1,8 +1,8 @@
 """Datasets and transforms: the robust video dataset (mmaction2), checked image datasets and
 image transforms (mmpretrain), and the synthetic demo data."""
 from .checked_dataset import build_checked_dataset
-from .exact_decode import ExactDecordDecode
 from .image_transforms import ToBGR
 from .robust_video_dataset import RobustVideoDataset
+from .video_decode import VideoDecode, VideoInit
 
-__all__ = ['build_checked_dataset', 'ExactDecordDecode', 'RobustVideoDataset', 'ToBGR']
+__all__ = ['build_checked_dataset', 'RobustVideoDataset', 'ToBGR', 'VideoDecode', 'VideoInit']

@@ -1,19 +1,17 @@
-"""Frame-exact decoding: indexed reads checked against sequential decoding, and a decode
-transform that reads flagged videos sequentially.
+"""Frame-exact decoding: indexed reads checked against sequential decoding.
 
 A decoder reads frame ``i`` by seeking to a keyframe before it and decoding forward. On some
 valid files decord's seek lands wrong and it returns corrupted or other frames without an error
 (on imageio's ``cockatoo.mp4``, h264 yuv444p, every clip that starts past frame 110 comes back
-wrong through mmaction2's ``DecordDecode``). Decoding from the first frame on is always right.
-:func:`seek_mismatches` finds such files (``tools/data/check_videos.py --verify-seek`` lists
-them), and :class:`ExactDecordDecode` reads the listed ones sequentially
+wrong through mmaction2's ``DecordDecode``; torchcodec's exact seek mode is wrong there too).
+Decoding from the first frame on is always right. :func:`seek_mismatches` finds such files
+(``tools/data/check_videos.py --verify-seek`` lists them), and
+:class:`~loki_video.datasets.video_decode.VideoDecode` reads the listed ones sequentially
 (``RobustVideoDataset(exact_decode_list=...)`` sets it up).
 """
-from typing import Dict, List, Sequence
+from typing import List, Sequence
 
 import numpy as np
-from mmaction.datasets.transforms import DecordDecode
-from mmaction.registry import TRANSFORMS
 
 
 def sequential_frames(reader, indices: Sequence[int]) -> List[np.ndarray]:
@@ -33,9 +31,14 @@ def sequential_frames(reader, indices: Sequence[int]) -> List[np.ndarray]:
     return [frames[int(i)] for i in indices]
 
 
-def seek_mismatches(path: str, samples: int = 8) -> dict:
+def seek_mismatches(path: str, samples: int = 8, backend: str = 'auto') -> dict:
     """Compare indexed reads (a fresh reader, as a dataloader worker opens one per clip) with
     sequential decoding at ``samples`` frames spread evenly over the video, the last included.
+
+    Args:
+        backend: the decoder whose indexed reads are checked, as ``VideoInit`` takes it
+            (``'auto'``: torchcodec where it loads, else decord); the reference is decord's
+            sequential decoding.
 
     Returns:
         ``dict(checked=[indices], wrong=[indices whose frames differ])``.
@@ -47,23 +50,12 @@ def seek_mismatches(path: str, samples: int = 8) -> dict:
     num_frames = len(reader)
     checked = sorted(set(np.linspace(0, num_frames - 1, max(1, min(samples, num_frames))).round().astype(int).tolist()))
     reference = sequential_frames(reader, checked)
-    wrong = [index for index, frame in zip(checked, reference)
-             if not np.array_equal(decord.VideoReader(path, num_threads=1).get_batch([index]).asnumpy()[0], frame)]
+    from .video_decode import VideoDecode, VideoInit
+    opener, reader_of = VideoInit(backend=backend), VideoDecode()
+
+    def indexed_read(index):
+        clip = reader_of(dict(opener(dict(filename=path)), frame_inds=np.array([index])))
+        return clip['imgs'][0]
+
+    wrong = [index for index, frame in zip(checked, reference) if not np.array_equal(indexed_read(index), frame)]
     return dict(checked=checked, wrong=wrong)
-
-
-@TRANSFORMS.register_module()
-class ExactDecordDecode(DecordDecode):
-    """``DecordDecode`` that decodes a video sequentially from its first frame when the sample's
-    ``exact_decode`` key is true (videos listed by ``check_videos.py --verify-seek``); other
-    videos are read as ``DecordDecode`` reads them. Adds ``imgs``, ``original_shape``, ``img_shape``.
-    """
-
-    def transform(self, results: Dict) -> Dict:
-        self._sequential = bool(results.get('exact_decode'))
-        return super().transform(results)
-
-    def _decord_load_frames(self, container, frame_inds: np.ndarray) -> List[np.ndarray]:
-        if self._sequential:
-            return sequential_frames(container, frame_inds)
-        return super()._decord_load_frames(container, frame_inds)

@@ -15,8 +15,9 @@ its own label, and metainfo ``invalid_sample = {'filename', 'reason'}`` so
 
 Frame-exact decoding: ``exact_decode_list`` names a list of videos whose indexed reads are
 wrong (``tools/data/check_videos.py --verify-seek`` writes it, ``<list>.exact.txt``); the
-pipeline's ``DecordDecode`` becomes :class:`~loki_video.datasets.exact_decode.ExactDecordDecode`,
-which decodes those videos from their first frame on and the others as before.
+pipeline's decode step (:class:`~loki_video.datasets.video_decode.VideoDecode`, or mmaction2's
+``DecordDecode``, which is replaced by it) decodes those videos from their first frame on and the
+others as before.
 
 Config::
 
@@ -103,7 +104,7 @@ class RobustVideoDataset(VideoDataset):
         self.exact_decode_list = exact_decode_list
         self._exact = frozenset()
         if exact_decode_list:
-            pipeline = [dict(t, type='ExactDecordDecode') if isinstance(t, dict) and t.get('type') == 'DecordDecode'
+            pipeline = [dict(type='VideoDecode') if isinstance(t, dict) and t.get('type') == 'DecordDecode'
                         else t for t in pipeline]
         super().__init__(ann_file, pipeline, **kwargs)
         if exact_decode_list:

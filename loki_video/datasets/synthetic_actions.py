@@ -203,7 +203,7 @@ def _action_trajectory(rng: np.random.Generator, action: str,
     return np.stack([cx, cy, radius, angle], axis=1)
 
 
-def _write_video(path: str, frames: np.ndarray, fps: float) -> None:
+def write_video(path: str, frames: np.ndarray, fps: float) -> None:
     """Write BGR frames (T, H, W, 3) as an mp4v video."""
     height, width = frames.shape[1:3]
     writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), fps,
@@ -335,7 +335,7 @@ def generate_dataset(root: str,
                     [seed, 0, SPLITS.index(split), label, index])
                 frames, record = _make_video(rng, action, size, num_frames)
                 rel_path = f'videos/{split}/{action}/{index:04d}.mp4'
-                _write_video(osp.join(root, rel_path), frames, fps)
+                write_video(osp.join(root, rel_path), frames, fps)
                 lines.append(f'{rel_path} {label}')
                 records[rel_path] = record
         with open(osp.join(root, f'{split}_list.txt'), 'w') as f:

@@ -9,6 +9,7 @@ traceback. :func:`check_before_building` runs in seconds:
 * the largest label of each annotation list fits ``model.cls_head.num_classes``;
 * ``model.backbone.pretrained`` names a checkpoint file (or a known name that resolves to one).
 """
+import logging
 import os.path as osp
 
 from mmengine.registry import DATASETS
@@ -76,9 +77,24 @@ def check_pretrained(cfg):
     from .safe_load import check_torch_file
     path = resolve_source(source)
     if not osp.isfile(path):
-        raise FileNotFoundError(f'model.backbone.pretrained: {path} does not exist')
+        raise FileNotFoundError(f'model.backbone.pretrained: {path} does not exist; the comment at the '
+                                'top of the config says where its file comes from')
     if not path.endswith('.safetensors') and not is_torchscript_archive(path):
         check_torch_file(path)
+
+
+def warn_random_frozen_backbone(cfg):
+    """Warn when training keeps a backbone frozen at random weights (``pretrained=None``): its
+    features carry nothing, so such a run only tests the plumbing and stays near chance."""
+    backbone = cfg.model.get('backbone') or {}
+    trainable = backbone.get('trainable') or ()
+    if backbone.get('type') != 'TunableViT' or backbone.get('pretrained') or 'all' in trainable:
+        return
+    from mmengine.logging import print_log
+    print_log('model.backbone.pretrained is None and the backbone is frozen (trainable='
+              f'{tuple(trainable)}): its weights stay random, so this run only tests the plumbing and '
+              'its accuracy stays near chance. Set model.backbone.pretrained to a checkpoint '
+              '(docs/custom_dataset.md).', logger='current', level=logging.WARNING)
 
 
 def check_before_building(cfg, dataloaders):

@@ -1,5 +1,4 @@
 """Config edits shared by tools/train.py and tools/test.py, and the runner they build."""
-import logging
 import os.path as osp
 
 # Hooks every run needs, whatever the config's custom_hooks list (a child config replaces the list).
@@ -21,23 +20,13 @@ def add_engine_hooks(cfg):
     cfg.custom_hooks = hooks + [dict(type=name) for name in ENGINE_HOOKS if name not in present]
 
 
-class SkippedFrozenFilter(logging.Filter):
-    """Drops mmengine's "<name> is skipped since its requires_grad=False" warning, which the
-    optimizer builder logs once per frozen tensor (149 lines for ViT-B/16): the parameter table of
-    ``ParameterReportHook`` already gives the frozen groups."""
-
-    def filter(self, record):
-        return 'is skipped since its requires_grad=False' not in record.getMessage()
-
-
 def build_runner(cfg):
-    """``Runner.from_cfg(cfg)``, or the runner registered as ``cfg.runner_type``; its logger
-    without the per-tensor "is skipped" lines (:class:`SkippedFrozenFilter`)."""
+    """The runner registered as ``cfg.runner_type``, else a :class:`ShortLogRunner` (mmengine's
+    Runner with a log that gets to the first iteration in a screenful)."""
     from mmengine.registry import RUNNERS
-    from mmengine.runner import Runner
-    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
-    runner.logger.addFilter(SkippedFrozenFilter())
-    return runner
+
+    from .short_log import ShortLogRunner
+    return RUNNERS.build(cfg) if 'runner_type' in cfg else ShortLogRunner.from_cfg(cfg)
 
 
 def compile_test_step(runner):

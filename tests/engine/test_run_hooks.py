@@ -1,5 +1,6 @@
 """The hooks every run gets: parameter report, per-epoch seeding, accuracy report."""
 import json
+import os.path as osp
 import random
 from types import SimpleNamespace
 
@@ -77,3 +78,21 @@ def test_runner_log_drops_the_per_tensor_frozen_lines_of_the_optimizer_builder(t
     finally:
         runner.logger.removeHandler(handler)
     assert any('requires_grad=False' in m for m in messages)
+
+
+def test_runner_log_reaches_the_first_iteration_in_a_screenful(tiny_cfg, tmp_path):
+    import glob
+
+    from loki_video.engine.run_setup import add_engine_hooks, build_runner
+    tiny_cfg.work_dir = str(tmp_path)
+    add_engine_hooks(tiny_cfg)
+    runner = build_runner(tiny_cfg)
+    log, = glob.glob(str(tmp_path / '*' / '*.log'))
+    text = open(log).read()
+    config_file = str(tmp_path / osp.basename(tiny_cfg.filename))
+    assert f'Config: written in full to {config_file}' in text and osp.isfile(config_file)
+    assert 'Hooks: RuntimeInfoHook, ParameterReportHook' in text and 'TunableCheckpointHook' in text
+    assert 'Hooks will be executed' not in text and 'PyTorch compiling details' not in text
+    assert 'System environment:' in text and 'PyTorch: ' in text
+    assert len(text.splitlines()) < 40, text
+    assert runner.cfg.pretty_text.count('\n') > 100  # what the single config line stands for

@@ -105,7 +105,7 @@ def test_config_holds_its_recipe(name):
         else:
             assert (sampling.type, sampling.frame_interval) == ('SampleFrames', interval)
         assert [t.type for t in pipeline[:3] + pipeline[-2:]] == \
-            ['DecordInit', sampling.type, 'DecordDecode', 'FormatShape', 'PackActionInputs']
+            ['VideoInit', sampling.type, 'VideoDecode', 'FormatShape', 'PackActionInputs']
     train = cfg.train_pipeline
     assert [t.scale for t in train if t.type == 'Resize'] == [(-1, 256), (224, 224)]
     step(train, 'RandomResizedCrop')

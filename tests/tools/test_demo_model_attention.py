@@ -1,10 +1,8 @@
 """Acceptance on the demo's LoKi model: attention on the moving shape, maps that follow it, named top-1.
 
-Uses the model of ``make demo`` (``work_dirs/demo/loki`` on ``data/demo``) when it is there.
-Otherwise (as in CI, where ``make demo`` does not run) a reduced demo is trained here with the
-demo's own configs: frame pretraining on 100 frames per class, then LoKi on four videos per
-class (its top-1 is then checked on those training videos: the point is that the tools name
-what the model knows).
+A reduced demo is trained here with the demo's own configs: frame pretraining on 100 frames per
+class (tests/conftest.py), then LoKi on four videos per class (its top-1 is then checked on those
+training videos: the point is that the tools name what the model knows).
 """
 import glob
 import importlib.util
@@ -15,14 +13,10 @@ import cv2
 import decord
 import numpy as np
 import pytest
-import torch
 from mmengine.registry import TRANSFORMS
 
 from loki_video.apis import init_model, model_inputs, read_labels
-from loki_video.config import load_config
-from loki_video.datasets.synthetic_actions import (ACTION_CLASSES, generate_dataset,
-                                                   generate_frame_dataset)
-from loki_video.engine.run_setup import add_engine_hooks, build_runner
+from loki_video.datasets.synthetic_actions import ACTION_CLASSES, generate_dataset
 from loki_video.visualization import class_attention_maps
 
 
@@ -34,74 +28,33 @@ def load_tool(path):
     return module
 
 
-RUN_DEMO = load_tool('tools/run_demo.py')      # the demo's data settings, configs and output folders
-DEMO_RUN = osp.join(RUN_DEMO.WORK_ROOT, 'loki')
-DEMO_DATA = RUN_DEMO.DATA_ROOT
-FRAME_CONFIG = RUN_DEMO.PRETRAIN_CONFIG
+RUN_DEMO = load_tool('tools/run_demo.py')      # the demo's data settings and configs
 LOKI_CONFIG = RUN_DEMO.METHODS['loki']
 # Mean attention per patch inside the shape's box / outside, at least (untrained weights: 1.0).
 MIN_RATIO = dict(last=1.0, rollout=1.5)
-# The reduced demo: frames per class and epochs of frame pretraining; training videos per class and LoKi epochs.
 # tools/demo.py runs on the first videos of each class (3 or all there are).
 VIDEOS_PER_CLASS = 3
-REDUCED = dict(frames_per_class=100, frame_epochs=10, videos_per_class=4, video_epochs=12)
-
-
-def demo_checkpoint():
-    """The checkpoint ``make demo`` left in ``DEMO_RUN`` (mmengine's ``last_checkpoint``), or None."""
-    pointer = osp.join(DEMO_RUN, 'last_checkpoint')
-    if not (osp.isfile(pointer) and osp.isfile(osp.join(DEMO_DATA, 'test_boxes.json'))):
-        return None
-    with open(pointer) as f:
-        path = f.read().strip()
-    return path if osp.isfile(path) else None
-
-
-def train(config, work_dir, *options):
-    """Train a demo config with ``options`` merged in turn (no validation); return its last checkpoint."""
-    cfg = load_config(config)
-    for overrides in options:
-        cfg.merge_from_dict(overrides)
-    cfg.work_dir = work_dir
-    cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
-    add_engine_hooks(cfg)
-    build_runner(cfg).train()
-    return osp.join(work_dir, f'epoch_{cfg.train_cfg.max_epochs}.pth')
-
-
-def reduced_demo(root, frames_per_class, frame_epochs, videos_per_class, video_epochs):
-    """The demo's data (fewer samples), frame pretraining, then LoKi on a few videos per class.
-
-    Returns:
-        the ``demo`` fixture's dict.
-    """
-    data = str(root / 'data')
-    generate_dataset(data, **dict(RUN_DEMO.VIDEOS, videos_per_class=dict(train=videos_per_class, test=4)))
-    generate_frame_dataset(data, **dict(RUN_DEMO.FRAMES, frames_per_class=dict(train=frames_per_class)))
-    schedule = lambda epochs: dict(train_cfg=dict(max_epochs=epochs, val_interval=epochs + 1),  # noqa: E731
-                                   param_scheduler=[dict(type='CosineAnnealingLR', by_epoch=True, begin=0,
-                                                         end=epochs, convert_to_iter_based=True)])
-    pretrained = train(FRAME_CONFIG, str(root / 'pretrain'), dict(
-        train_dataloader=dict(dataset=dict(data_root=data)), **schedule(frame_epochs)))
-    paths = {f'{split}_dataloader.dataset.{key}': value for split in ('train', 'test')
-             for key, value in (('ann_file', f'{data}/{split}_list.txt'), ('data_prefix.video', data))}
-    options = {'model.backbone.pretrained': pretrained, 'label_file': f'{data}/classes.txt', **paths}
-    checkpoint = train(LOKI_CONFIG, str(root / 'loki'), dict(train_dataloader=dict(batch_size=8),
-                                                            **schedule(video_epochs)), options)
-    return dict(checkpoint=checkpoint, options=options, data=data, top1_split='train')
+# The reduced demo: training videos per class and LoKi epochs.
+REDUCED = dict(videos_per_class=4, video_epochs=12)
 
 
 @pytest.fixture(scope='module')
-def demo(tmp_path_factory):
-    """``checkpoint``, ``options`` (for init_model), ``data`` root and the split whose top-1 is checked."""
-    checkpoint = demo_checkpoint()
-    if checkpoint is None:
-        return reduced_demo(tmp_path_factory.mktemp('reduced_demo'), **REDUCED)
-    meta = torch.load(checkpoint, map_location='cpu', weights_only=False)['meta'].get('tunable_checkpoint', {})
-    options = {'label_file': f'{DEMO_DATA}/classes.txt'}
-    if meta.get('mode') == 'tunable':
-        options['model.backbone.pretrained'] = meta['pretrained_file']
-    return dict(checkpoint=checkpoint, options=options, data=DEMO_DATA, top1_split='test')
+def demo(tmp_path_factory, frame_pretrained_vit, train_config):
+    """The demo's LoKi stage, reduced: the synthetic videos (fewer), LoKi on the frame-pretrained ViT
+    (``frame_pretrained_vit``, tests/conftest.py). The same model whether or not ``make demo`` ran.
+    Its top-1 is checked on the training videos: the point is that the tools name what the model knows.
+
+    Returns:
+        ``checkpoint``, ``options`` (for init_model), ``data`` root and the split whose top-1 is checked.
+    """
+    data = str(tmp_path_factory.mktemp('reduced_demo') / 'data')
+    generate_dataset(data, **dict(RUN_DEMO.VIDEOS, videos_per_class=dict(train=REDUCED['videos_per_class'], test=4)))
+    paths = {f'{split}_dataloader.dataset.{key}': value for split in ('train', 'test')
+             for key, value in (('ann_file', f'{data}/{split}_list.txt'), ('data_prefix.video', data))}
+    options = {'model.backbone.pretrained': frame_pretrained_vit, 'label_file': f'{data}/classes.txt', **paths}
+    checkpoint = train_config(LOKI_CONFIG, osp.join(osp.dirname(data), 'loki'),
+                              dict(train_dataloader=dict(batch_size=8)), options, epochs=REDUCED['video_epochs'])
+    return dict(checkpoint=checkpoint, options=options, data=data, top1_split='train')
 
 
 @pytest.fixture(scope='module')

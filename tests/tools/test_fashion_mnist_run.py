@@ -1,7 +1,7 @@
 """A short real training run of an image LoKi config on Fashion-MNIST, read offline.
 
 The data comes from the Debian package ``dataset-fashion-mnist`` (gzipped idx files,
-installed by tools/install_system_data.sh) through mmpretrain's ``FashionMNIST`` reader.
+installed by tools/install_system_packages.sh) through mmpretrain's ``FashionMNIST`` reader.
 The MNIST LoKi config runs with cfg options only: Fashion-MNIST instead of MNIST, 10,000
 train / 1,000 test images at 28x28, a tiny randomly initialised frozen ViT, 5 epochs of the
 config's schedule (about a minute on 2 CPU cores; 75-78% top-1 over seeds 0-2).
@@ -43,7 +43,7 @@ def fashion_mnist_root(tmp_path_factory):
     missing = [name for name in IDX_FILES if not (FASHION_MNIST / f'{name}.gz').is_file()]
     if missing:
         pytest.skip(f'Fashion-MNIST not installed: {FASHION_MNIST} lacks {missing} '
-                    '(install the Debian package dataset-fashion-mnist: bash tools/install_system_data.sh)')
+                    '(install the Debian package dataset-fashion-mnist: bash tools/install_system_packages.sh)')
     root = tmp_path_factory.mktemp('fashion-mnist')
     for name in IDX_FILES:
         with gzip.open(FASHION_MNIST / f'{name}.gz') as source, open(root / name, 'wb') as target:

@@ -32,13 +32,27 @@ def test_run_demo_runs_every_stage_and_writes_the_summary(tmp_path):
 
 
 def test_a_failing_step_stops_the_demo_and_shows_its_log(tmp_path):
+    # No validation frames: the first tool run (frame pretraining) fails in its checks.
     result = subprocess.run(
         [sys.executable, 'tools/run_demo.py', '--data-root', str(tmp_path / 'data'), '--work-root',
-         str(tmp_path / 'work'), '--videos-per-class', 'train=1', '--frames-per-class', 'train=1', 'val=1',
-         '--cfg-options', 'train_cfg.max_epochs=1', 'train_cfg.val_interval=1'],
+         str(tmp_path / 'work'), '--videos-per-class', 'train=1', '--frames-per-class', 'train=1', 'val=0',
+         '--cfg-options', 'train_cfg.max_epochs=1'],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
     assert result.returncode == 1
-    assert 'FAILED: loki_test_1x1 failed' in result.stdout
-    assert f'--- last lines of {tmp_path}/work/logs/loki_test_1x1.log ---' in result.stdout
-    assert f'test_dataloader.dataset.ann_file: file {tmp_path}/data/test_list.txt does not exist' in result.stdout
+    assert 'FAILED: pretrain failed (exit code 1)' in result.stdout
+    assert f'--- last lines of {tmp_path}/work/logs/pretrain.log ---' in result.stdout
+    assert f'val_dataloader.dataset.data_prefix: folder {tmp_path}/data/pose_frames/val does not exist' in result.stdout
     assert not (tmp_path / 'work' / 'summary.json').exists()
+
+
+def test_pretrain_only_stops_after_the_frame_pretraining(tmp_path):
+    work_root = tmp_path / 'work'
+    result = subprocess.run(
+        [sys.executable, 'tools/run_demo.py', '--pretrain-only', '--data-root', str(tmp_path / 'data'),
+         '--work-root', str(work_root), '--videos-per-class', 'train=1', '--frames-per-class', 'train=1', 'val=1',
+         '--cfg-options', 'train_cfg.max_epochs=1', 'train_cfg.val_interval=1'],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-5000:]
+    summary = json.loads((work_root / 'summary.json').read_text())
+    assert 'methods' not in summary and Path(summary['pretrain']['checkpoint']).name == 'epoch_1.pth'
+    assert not (work_root / 'loki').exists()

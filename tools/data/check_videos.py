@@ -4,6 +4,7 @@ Usage::
 
     python tools/data/check_videos.py LIST ROOT [--out-dir DIR]
         [--workers N] [--min-frames N] [--full-decode] [--verify-seek [N]]
+        [--backend auto|torchcodec|decord]
 
 ``LIST`` holds ``<path relative to ROOT> <label>`` lines. Each video is opened
 with decord in a pool of worker processes and classified as
@@ -17,7 +18,9 @@ with decord in a pool of worker processes and classified as
 * ``inexact_seek`` (``--verify-seek``) decodes, but reading a frame by index (a fresh
   reader, as a training clip is read) returns other pixels than decoding from the first
   frame on, at one of N frames spread over the video (default 8): training would see
-  corrupted or wrong frames without an error.
+  corrupted or wrong frames without an error. The indexed reads go through the decoder the
+  pipeline's ``VideoInit`` uses (``--backend``, default ``auto``: torchcodec where it loads,
+  else decord); check with the backend you train with.
 
 ``--min-frames`` should be the span of one training clip,
 ``clip_len * frame_interval`` of ``SampleFrames``: for the 8x1x1 recipe with
@@ -46,7 +49,8 @@ READABLE = ('ok', 'inexact_seek')
 
 
 def check_video(path: str, min_frames: int = 1,
-                full_decode: bool = False, verify_seek: int = 0) -> Tuple[str, str, int]:
+                full_decode: bool = False, verify_seek: int = 0,
+                backend: str = 'auto') -> Tuple[str, str, int]:
     """Classify one video file; ``verify_seek`` frames (0: none) are read by index and compared
     with sequential decoding.
 
@@ -81,7 +85,7 @@ def check_video(path: str, min_frames: int = 1,
     if verify_seek:
         from loki_video.datasets.exact_decode import seek_mismatches
         try:
-            seek = seek_mismatches(path, verify_seek)
+            seek = seek_mismatches(path, verify_seek, backend)
         except Exception as err:
             return 'unreadable', f'sequential decoding fails: {_first_line(err)}', num_frames
         if seek['wrong']:
@@ -95,9 +99,17 @@ def _first_line(err: Exception) -> str:
     return f'{type(err).__name__}: {text[0] if text else ""}'
 
 
-def _check_entry(job: Tuple[str, int, bool, int]) -> Tuple[str, str, int]:
-    """Pool worker: ``(path, min_frames, full_decode, verify_seek)`` -> check_video."""
+def _check_entry(job: Tuple[str, int, bool, int, str]) -> Tuple[str, str, int]:
+    """Pool worker: ``(path, min_frames, full_decode, verify_seek, backend)`` -> check_video."""
     return check_video(*job)
+
+
+def _one_torch_thread() -> None:
+    """Pool initializer: a forked worker of a process that already ran torch on OpenMP threads
+    would hang in its first parallel torch op (torchcodec decodes through torch), so workers use
+    one thread, as torch's DataLoader workers do."""
+    if 'torch' in sys.modules:
+        sys.modules['torch'].set_num_threads(1)
 
 
 def read_list(list_file: str) -> List[str]:
@@ -117,7 +129,8 @@ def check_list(list_file: str,
                min_frames: int = 1,
                full_decode: bool = False,
                delimiter: Optional[str] = None,
-               verify_seek: int = 0) -> dict:
+               verify_seek: int = 0,
+               backend: str = 'auto') -> dict:
     """Check every entry of a list and write the report and clean list.
 
     Args:
@@ -130,6 +143,7 @@ def check_list(list_file: str,
         delimiter: Path/label separator; ``None`` splits on whitespace.
         verify_seek: Frames per video to read by index and compare with
             sequential decoding (0: no check).
+        backend: decoder of those indexed reads (``VideoInit``'s backend).
 
     Returns:
         The report dict (also written as JSON).
@@ -140,9 +154,9 @@ def check_list(list_file: str,
             f'{list_file} are relative to (see data/README.md).')
     lines = read_list(list_file)
     paths = [osp.join(root, line.split(delimiter)[0]) for line in lines]
-    jobs = [(path, min_frames, full_decode, verify_seek) for path in paths]
+    jobs = [(path, min_frames, full_decode, verify_seek, backend) for path in paths]
     workers = workers or os.cpu_count() or 1
-    with multiprocessing.Pool(workers) as pool:
+    with multiprocessing.Pool(workers, initializer=_one_torch_thread) as pool:
         results = list(
             tqdm(pool.imap(_check_entry, jobs, chunksize=4),
                  total=len(jobs), desc='checking videos', unit='video'))
@@ -161,7 +175,7 @@ def check_list(list_file: str,
     with open(clean_file, 'w') as clean:
         clean.writelines(line + '\n' for line, (status, _, _) in zip(lines, results) if status in READABLE)
     report = dict(list=list_file, root=root, min_frames=min_frames,
-                  full_decode=full_decode, verify_seek=verify_seek, total=len(lines), counts=counts,
+                  full_decode=full_decode, verify_seek=verify_seek, backend=backend, total=len(lines), counts=counts,
                   clean_list=clean_file, problems=problems)
     if verify_seek:
         report['exact_list'] = osp.join(out_dir, f'{stem}.exact.txt')
@@ -205,10 +219,14 @@ def main(argv=None) -> None:
     parser.add_argument('--verify-seek', type=int, nargs='?', const=8, default=0, metavar='N',
                         help='read N frames per video by index and compare them with sequential '
                         'decoding (default N: 8); lists the videos that differ in <list>.exact.txt')
+    parser.add_argument('--backend', choices=('auto', 'torchcodec', 'decord'), default='auto',
+                        help='decoder of the indexed reads of --verify-seek, as VideoInit takes it '
+                        '(default auto: torchcodec where it loads, else decord)')
     args = parser.parse_args(argv)
     try:
         report = check_list(args.list, args.root, args.out_dir, args.workers,
-                            args.min_frames, args.full_decode, args.delimiter, args.verify_seek)
+                            args.min_frames, args.full_decode, args.delimiter, args.verify_seek,
+                            args.backend)
     except FileNotFoundError as err:
         print(f'error: {err}', file=sys.stderr)
         sys.exit(2)

