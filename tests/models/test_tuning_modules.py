@@ -36,6 +36,13 @@ def test_fresh_module_outputs_zero_but_learns(cls):
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in module.parameters())
 
 
+def test_adapter_is_initialised_as_aims():
+    torch.manual_seed(0)
+    fc1 = Adapter(768).fc1   # AIM's ViT_CLIP: trunc_normal_(std=.02) and zero bias for every Linear
+    assert fc1.weight.std().item() == pytest.approx(0.02, rel=0.02) and fc1.weight.abs().max() < 0.2
+    assert torch.equal(fc1.bias, torch.zeros_like(fc1.bias))
+
+
 def test_unknown_slot_type_names_the_choices():
     with pytest.raises(KeyError, match='LoKi'):
         build_tuning_module(dict(type='Lokki'), 32)

@@ -76,7 +76,8 @@ def test_tables_side_by_side_with_the_paper(work_dirs, paper_file):
     markdown, tables = collect_results.build_report([str(work_dirs)], paper_file)
     assert list(tables) == ['vit-b16-in21k', 'clip-vit-b16']
     clip = {(r['method'], r['source']): r for r in tables['clip-vit-b16']}
-    assert list(clip) == [('lora', 'ours'), ('lora', 'paper'), ('loki', 'ours'), ('loki', 'paper')]
+    assert list(clip) == [('lora', 'ours'), ('lora', 'paper'), ('lora', 'difference'),
+                          ('loki', 'ours'), ('loki', 'paper'), ('loki', 'difference')]
     loki = clip['loki', 'ours']
     assert loki['values'] == {'cifar10': 92.5, 'cifar100': 80.25}
     assert loki['val_only'] == ['cifar10']
@@ -85,6 +86,9 @@ def test_tables_side_by_side_with_the_paper(work_dirs, paper_file):
     assert clip['lora', 'ours']['values'] == {} and clip['lora', 'ours']['params_m'] is None
     assert clip['loki', 'paper']['values']['cifar10'] == 97.5
     assert clip['loki', 'paper']['values']['dtd'] is None
+    difference = clip['loki', 'difference']
+    assert difference['values'] == {'cifar10': pytest.approx(-5.0)} and difference['val_only'] == ['cifar10']
+    assert difference['params_m'] == pytest.approx(0.00264) and difference['average'] is None
 
     (bias,) = tables['vit-b16-in21k']
     assert bias['params_m'] == pytest.approx(0.102912)  # the head, different per dataset, is left out
@@ -93,6 +97,7 @@ def test_tables_side_by_side_with_the_paper(work_dirs, paper_file):
     assert '### CLIP ViT-B/16' in markdown
     assert '| LoKi | ours | 4.113 | 92.50* | 80.25 |' in markdown
     assert '| LoKi | paper | 4.110 | 97.50 | ? |' in markdown
+    assert '| LoKi | difference | +0.003 | -5.00* |  |' in markdown
     assert '| Bias tuning | ours | 0.103 | 60.00 | 61.00 | 62.00 | 63.00 | 64.00 | 65.00 | 66.00 | 63.00 |' in markdown
 
 
@@ -118,8 +123,21 @@ def test_command_line_writes_markdown_and_csv(work_dirs, tmp_path):
     assert (out / 'results.md').read_text() == done.stdout[:-1]
     rows = (out / 'results_clip-vit-b16.csv').read_text().splitlines()
     assert rows[0] == 'method,source,params_m,' + ','.join(GRID.DATASETS) + ',average,best_val_only'
-    assert rows[1].startswith('loki,ours,4.1126,92.5000,80.2500,')
-    assert rows[2].startswith('loki,paper,')
+    loki = [row for row in rows if row.startswith('loki,')]  # the paper's rows of the other methods too
+    assert loki[0].startswith('loki,ours,4.1126,92.5000,80.2500,')
+    assert loki[1] == 'loki,paper,,98.1000,88.3000,91.8000,99.3000,77.9000,69.3000,73.5000,85.5000,'
+    assert loki[2] == 'loki,difference,,-5.6000,-8.0500,,,,,,,cifar10'
+    assert '| Full fine-tuning | paper | ? | 43.20 | 18.80 | 9.50 |' in done.stdout
 
     nothing = subprocess.run([sys.executable, str(TOOL), str(work_dirs / 'notes')], capture_output=True, text=True)
     assert nothing.returncode != 0 and 'no image experiment' in nothing.stderr
+
+
+def test_paper_file_holds_a_number_in_every_accuracy_cell():
+    paper = collect_results.read_paper(collect_results.PAPER_RESULTS)
+    assert set(paper) == {(backbone, method) for backbone in GRID.BACKBONES for method in GRID.METHODS}
+    for (backbone, method), row in paper.items():
+        accuracies = [row[d] for d in GRID.DATASETS] + [row['average']]
+        assert all(isinstance(v, float) and 0 < v < 100 for v in accuracies), (backbone, method, row)
+        assert abs(sum(row[d] for d in GRID.DATASETS) / len(GRID.DATASETS) - row['average']) < 0.051
+    assert paper['clip-vit-b16', 'loki']['cifar100'] == 88.3 and paper['vit-b16-in21k', 'adapter']['food101'] == 89.9

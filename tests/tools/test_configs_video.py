@@ -3,7 +3,8 @@ recipe's values, and trains, validates and tests on real videos laid out where i
 them (a tiny backbone through cfg options, so ViT-B is never built).
 
 Views: 8x1x1 = 8 frames at interval 16, 16x1x1 = 16 frames at interval 8 (both span 128
-frames), 1 clip, 1 crop (Something-Something v2 tests on 3 crops).
+frames), 1 clip, 1 crop; Something-Something v2 and Diving-48 take 8 or 16 frames from equal
+segments of the video and test on 3 crops.
 """
 import importlib.util
 import itertools
@@ -23,6 +24,7 @@ SLOT_TYPES = {'aim': 'Adapter', 'loki': 'LoKi'}
 NUM_CLASSES = {'k400': 400, 'k700': 700, 'ssv2': 174, 'diving48': 48}
 VIEWS = {'8x1x1': (8, 16), '16x1x1': (16, 8)}  # frames, frame interval
 EXPERIMENTS = ['_'.join(cell) for cell in itertools.product(SLOT_TYPES, NUM_CLASSES, VIEWS)]
+LARGE = [f'vit-l14/{method}_k400_{views}' for method in SLOT_TYPES for views in VIEWS]  # CLIP ViT-L/14
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 CLIP_MEAN, CLIP_STD = [122.769, 116.74, 104.04], [68.493, 66.63, 70.321]
 NO_DECAY_KEYS = ('cls_token', 'pos_embed', 'temporal_embed')
@@ -80,6 +82,7 @@ def test_config_holds_its_recipe(name):
     method, dataset, views = name.split('_')
     frames, interval = VIEWS[views]
     ssv2, aim = dataset == 'ssv2', method == 'aim'
+    segments = dataset in ('ssv2', 'diving48')  # AIM's segment-uniform sampling (Diving-48: frame_uniform)
     cfg = load_config(config_path(name))
     assert config_path(name).read_text().startswith('#'), 'start with a comment: dataset, views, recipe source'
 
@@ -100,7 +103,7 @@ def test_config_holds_its_recipe(name):
         sampling = sampler(pipeline)
         assert (sampling.clip_len, sampling.num_clips) == (frames, 1)
         assert sampling.get('test_mode', False) == (loader != 'train_dataloader')
-        if ssv2:
+        if segments:
             assert sampling.type == 'UniformSample'
         else:
             assert (sampling.type, sampling.frame_interval) == ('SampleFrames', interval)
@@ -116,12 +119,12 @@ def test_config_holds_its_recipe(name):
     else:
         assert step(train, 'Flip').flip_ratio == 0.5
     assert step(cfg.val_pipeline, 'CenterCrop').crop_size == 224
-    assert step(cfg.test_pipeline, 'ThreeCrop' if ssv2 else 'CenterCrop').crop_size == 224
-    for pipeline in (cfg.val_pipeline, cfg.test_pipeline):
-        assert step(pipeline, 'Resize').scale == (-1, 224)
+    assert step(cfg.test_pipeline, 'ThreeCrop' if segments else 'CenterCrop').crop_size == 224
+    assert step(cfg.val_pipeline, 'Resize').scale == (-1, 256)   # AIM's validation
+    assert step(cfg.test_pipeline, 'Resize').scale == (-1, 224)  # AIM's test
     assert cfg.val_evaluator.type == cfg.test_evaluator.type == 'ValidAccMetric'
 
-    batch, epochs = (8 if aim else 4), (50 if ssv2 else 30)
+    batch, epochs = (8 if aim else 4), (50 if segments else 30)
     assert cfg.train_dataloader.batch_size == batch
     assert cfg.auto_scale_lr == dict(enable=False, base_batch_size=8 * batch)
     assert cfg.optim_wrapper.optimizer == dict(type='AdamW', lr=3e-4 if aim else 4e-4, betas=(0.9, 0.999),
@@ -161,7 +164,27 @@ def one_thread():
     torch.set_num_threads(threads)
 
 
-@pytest.mark.parametrize('name', EXPERIMENTS)
+@pytest.mark.parametrize('name', LARGE)
+def test_vit_l14_config_holds_aims_large_recipe(name):
+    method, _, views = Path(name).name.split('_')
+    cfg, base = load_config(config_path(name)), load_config(config_path(Path(name).name))
+    backbone = cfg.model.backbone
+    assert (backbone.arch, backbone.pretrained, backbone.drop_path_rate) == ('clip-l14', 'openai-clip-vit-l14', 0.2)
+    assert backbone.num_frames == VIEWS[views][0] and cfg.model.cls_head.in_channels == 1024
+    assert cfg.model.test_cfg == dict(max_testing_views=4)
+    train = [t.type for t in cfg.train_dataloader.dataset.pipeline]
+    assert train == [t.type for t in base.train_pipeline][:-2] + ['ClipLighting', 'FormatShape', 'PackActionInputs']
+    assert train[train.index('Flip') + 1] == 'ClipLighting'                    # AIM: Flip, then ColorJitter
+    assert cfg.val_dataloader.dataset.pipeline == base.val_pipeline
+    assert cfg.test_dataloader.dataset.pipeline == base.test_pipeline
+    assert cfg.train_dataloader.batch_size == base.train_dataloader.batch_size == (8 if method == 'aim' else 4)
+    assert cfg.optim_wrapper.optimizer == base.optim_wrapper.optimizer
+    keys = cfg.optim_wrapper.paramwise_cfg.custom_keys
+    assert keys['backbone'] == dict(lr_mult=0.1)                                 # AIM's 'backbone' lr_mult
+    assert keys['backbone.temporal_embed'] == keys['backbone.norm'] == dict(lr_mult=0.1, decay_mult=0.0)
+
+
+@pytest.mark.parametrize('name', EXPERIMENTS + LARGE)
 def test_config_trains_and_tests_on_real_videos(name, tmp_path, monkeypatch, one_thread):
     options = dict(TINY, work_dir=str(tmp_path / 'work_dir'))
     options['default_hooks.checkpoint'] = None  # saving is tested with tools/train.py below
@@ -173,12 +196,13 @@ def test_config_trains_and_tests_on_real_videos(name, tmp_path, monkeypatch, one
     runner.train()  # 2 iterations, then validation (the last epoch always validates)
     metrics = runner.test()
     assert (metrics['acc/evaluated'], metrics['acc/excluded']) == (2, 0)
-    frames, crops = cfg.model.backbone.num_frames, 3 if 'ssv2' in name else 1
+    frames, crops = cfg.model.backbone.num_frames, 3 if ('ssv2' in name or 'diving48' in name) else 1
+    method = Path(name).name.split('_')[0]
     assert runner.train_loop.dataloader.dataset[1]['inputs'].shape == (1, 3, frames, 32, 32)
     assert runner.test_loop.dataloader.dataset[1]['inputs'].shape == (crops, 3, frames, 32, 32)
     decay = weight_decays(runner)
     assert decay['backbone.temporal_embed'] == decay['backbone.norm.weight'] == 0
-    assert decay['backbone.blocks.0.mlp_slot.' + ('fc1' if name.startswith('aim') else 'encoder') + '.weight'] == 0.05
+    assert decay['backbone.blocks.0.mlp_slot.' + ('fc1' if method == 'aim' else 'encoder') + '.weight'] == 0.05
 
 
 def run_train_tool(config, cwd, *args, timeout):

@@ -7,7 +7,8 @@ A work dir is named like its config, ``<method>_<backbone>_<dataset>`` (the defa
 tools/train.py), or holds the config that mmengine dumped into it; a folder that is
 neither is searched one level down. One table per backbone (the layout of the paper's
 Tables 1 and 2): a row per method, our numbers ("ours") next to the paper's ("paper",
-from data/paper_results/loki_image_classification.csv, "?" where unknown).
+from data/paper_results/loki_image_classification.csv, "?" where unknown) and their
+difference ("difference", ours - paper, where both are known).
 
 * Top-1 (%): the newest test run in the work dir (``<timestamp>/<timestamp>.json``),
   else the best validation epoch (``<timestamp>/vis_data/scalars.json``), marked ``*``.
@@ -177,7 +178,20 @@ def table_rows(results, paper, backbone):
             rows.append(dict(method=method, source='paper', params_m=theirs.get('params_m'),
                              values=values, val_only=[],
                              average=mean_if_complete(values) if average is None else average))
+            if ours is not None:
+                rows.append(difference_row(rows[-2], rows[-1]))
     return rows
+
+
+def difference_row(ours, paper):
+    """``ours - paper`` per dataset, average and params where both are known."""
+    def minus(a, b):
+        return None if a is None or b is None else a - b
+    return dict(method=ours['method'], source='difference', params_m=minus(ours['params_m'], paper['params_m']),
+                values={d: minus(v, paper['values'].get(d)) for d, v in ours['values'].items()
+                        if minus(v, paper['values'].get(d)) is not None},
+                val_only=[d for d in ours['val_only'] if paper['values'].get(d) is not None],
+                average=minus(ours['average'], paper['average']))
 
 
 def dataset_columns(rows):
@@ -193,14 +207,15 @@ def markdown_table(rows, backbone):
              '| Method | Source | Params (M) | ' + ' | '.join(names) + ' | Average |',
              '|---|---|' + '---:|' * (len(names) + 2)]
 
-    def cell(value, missing, digits=2, mark=''):
-        return missing if value is None else f'{value:.{digits}f}{mark}'
+    def cell(value, missing, digits=2, mark='', sign=''):
+        return missing if value is None else f'{value:{sign}.{digits}f}{mark}'
     for r in rows:
+        sign = '+' if r['source'] == 'difference' else ''
         missing = '?' if r['source'] == 'paper' else ''
-        values = [cell(r['values'].get(d), missing, mark='*' if d in r['val_only'] else '')
+        values = [cell(r['values'].get(d), missing, mark='*' if d in r['val_only'] else '', sign=sign)
                   for d in datasets]
-        lines.append(f'| {GRID.METHODS[r["method"]]} | {r["source"]} | {cell(r["params_m"], missing, 3)} | '
-                     + ' | '.join(values) + f' | {cell(r["average"], missing)} |')
+        lines.append(f'| {GRID.METHODS[r["method"]]} | {r["source"]} | {cell(r["params_m"], missing, 3, sign=sign)} | '
+                     + ' | '.join(values) + f' | {cell(r["average"], missing, sign=sign)} |')
     return '\n'.join(lines)
 
 

@@ -1,7 +1,8 @@
 # Kinetics-400 with AIM's Kinetics pipelines (AIM, ICLR 2023, official
 # configs) at the 8x1x1 views: 8 frames at interval 16 (a 128-frame span),
-# 1 clip, 1 crop. Training: random resized crop + flip; validation and
-# test: short side 224, centre crop 224.
+# 1 clip, 1 crop. Training: random resized crop + flip; validation: short
+# side 256, centre crop 224; test: short side 224, centre crop 224 (AIM's
+# test also samples 3 clips: tools/test.py --views 3x1, see docs/configs.md).
 # The sampling step sits in front of `*_transforms` so that other views
 # (e.g. 16x1x1) swap only that step, see configs/aim_k400_16x1x1.py.
 _base_ = ['./video_dataloaders.py']
@@ -22,11 +23,16 @@ train_transforms = [
     dict(type='PackActionInputs')]
 val_transforms = [
     dict(type='VideoDecode'),
+    dict(type='Resize', scale=(-1, 256)),
+    dict(type='CenterCrop', crop_size=224),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs')]
+test_transforms = [
+    dict(type='VideoDecode'),
     dict(type='Resize', scale=(-1, 224)),
     dict(type='CenterCrop', crop_size=224),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs')]
-test_transforms = val_transforms
 
 train_pipeline = [
     dict(type='VideoInit'),

@@ -3,7 +3,8 @@ from torch import nn
 
 
 class Adapter(nn.Module):
-    """``fc1 -> GELU -> fc2`` bottleneck; fc2 starts at zero so the module outputs 0.
+    """``fc1 -> GELU -> fc2`` bottleneck, initialised as AIM's: fc1 weight truncated normal
+    (std 0.02), bias 0; fc2 zero, so the module outputs 0 and a fresh model equals the pretrained one.
 
     At dim 768 and ratio 0.25 (768-192-768) it has 295,872 parameters.
     The residual (if any) is added by the block that holds the slot.
@@ -21,6 +22,8 @@ class Adapter(nn.Module):
         self.fc1 = nn.Linear(dim, hidden)
         self.act = nn.GELU()
         self.fc2 = nn.Linear(hidden, dim)
+        nn.init.trunc_normal_(self.fc1.weight, std=0.02)
+        nn.init.zeros_(self.fc1.bias)
         nn.init.zeros_(self.fc2.weight)
         nn.init.zeros_(self.fc2.bias)
 
