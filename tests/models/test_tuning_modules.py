@@ -1,4 +1,6 @@
 """Parameter counts and initial behaviour of the tuning modules."""
+from pathlib import Path
+
 import pytest
 import torch
 from torch import nn
@@ -81,3 +83,45 @@ def test_prompt_tokens_sit_after_the_class_token():
     assert out.shape == (2, 8, 8)
     assert torch.equal(out[:, 0], x[:, 0]) and torch.equal(out[:, 4:], x[:, 1:])
     assert torch.equal(out[0, 1:4], prompt.tokens[0])
+
+
+USER_MODULE = '''
+from mmaction.registry import MODELS
+from torch import nn
+
+
+@MODELS.register_module()
+class ScaledLinearSlot(nn.Module):
+    """A user's slot module: (..., dim) -> (..., dim), zero at the start."""
+
+    def __init__(self, dim, scale=0.5):
+        super().__init__()
+        self.linear, self.scale = nn.Linear(dim, dim), scale
+        nn.init.zeros_(self.linear.weight)
+        nn.init.zeros_(self.linear.bias)
+
+    def forward(self, x):
+        return self.scale * self.linear(x)
+'''
+
+
+def test_a_module_of_ones_own_fills_a_slot_through_custom_imports(tmp_path, monkeypatch):
+    from mmengine.registry import init_default_scope
+
+    from loki_video.config import build_model, load_config
+    (tmp_path / 'my_slots.py').write_text(USER_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / 'my_config.py').write_text(
+        "_base_ = ['{}']\ncustom_imports = dict(imports=['loki_video.models', 'loki_video.datasets', "
+        "'loki_video.engine', 'my_slots'], allow_failed_imports=False)\n"
+        "model = dict(backbone=dict(slots=dict(mlp=dict(_delete_=True, type='ScaledLinearSlot', scale=0.25))))\n".format(
+            Path('tests/tools/configs/tiny_video.py').resolve()))
+    cfg = load_config(str(tmp_path / 'my_config.py'))
+    init_default_scope(cfg.default_scope)
+    model = build_model(cfg)
+    slot = model.backbone.blocks[0].mlp_slot
+    assert type(slot).__name__ == 'ScaledLinearSlot' and slot.scale == 0.25 and slot.linear.in_features == 64
+    assert type(model.backbone.blocks[0].temporal_slot).__name__ == 'LoKi'     # the other slots as configured
+    assert all(p.requires_grad for p in slot.parameters())                   # slots learn
+    out = model.backbone(torch.randn(1, 3, 4, 32, 32))
+    assert torch.isfinite(out).all()

@@ -1,7 +1,9 @@
 """AIM's bottleneck adapter."""
+from mmengine.registry import MODELS
 from torch import nn
 
 
+@MODELS.register_module()
 class Adapter(nn.Module):
     """``fc1 -> GELU -> fc2`` bottleneck, initialised as AIM's: fc1 weight truncated normal
     (std 0.02), bias 0; fc2 zero, so the module outputs 0 and a fresh model equals the pretrained one.

@@ -1,9 +1,11 @@
 """A KAN used directly as a tuning module in the full token width."""
+from mmengine.registry import MODELS
 from torch import nn
 
 from .kan import KAN
 
 
+@MODELS.register_module()
 class KANAdapter(nn.Module):
     """``KAN[D, hidden, D]``; the last layer starts at zero so the module outputs 0.
 

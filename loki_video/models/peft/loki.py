@@ -1,9 +1,11 @@
 """LoKi: a low-dimensional KAN between a linear encoder and decoder."""
+from mmengine.registry import MODELS
 from torch import nn
 
 from .kan import KAN
 
 
+@MODELS.register_module()
 class LoKi(nn.Module):
     """``Linear(D, D*r1) -> KAN[D*r1, D*r1*r2, D*r1] -> Linear(D*r1, D)``.
 
