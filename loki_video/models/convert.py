@@ -29,7 +29,7 @@ from timm.layers import resample_abs_pos_embed
 from timm.models.vision_transformer import _convert_openai_clip
 
 from ..engine.safe_load import safe_torch_load
-from .peft.policy import report_group
+from .peft.freeze_policy import report_group
 
 # Known names -> (file that OpenAI/timm caches, timm model with hub weights).
 KNOWN_WEIGHTS = {

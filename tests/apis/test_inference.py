@@ -15,6 +15,7 @@ from loki_video.apis.export import export_checkpoint
 from loki_video.config import build_model, load_config
 from loki_video.datasets.synthetic_actions import generate_dataset
 from loki_video.engine.run_setup import add_engine_hooks, build_runner
+from loki_video.engine.safe_load import safe_torch_load
 
 TINY_VIDEO = 'tests/tools/configs/tiny_video.py'
 
@@ -48,7 +49,7 @@ def model(trained):
 
 
 def test_init_model_restores_a_tunable_only_checkpoint(trained, model):
-    saved = torch.load(trained['checkpoint'], map_location='cpu', weights_only=False)
+    saved = safe_torch_load(trained['checkpoint'])
     assert saved['meta']['tunable_checkpoint']['mode'] == 'tunable'
     assert len(saved['state_dict']) < len(trained['state'])
     assert not model.training

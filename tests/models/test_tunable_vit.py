@@ -4,7 +4,7 @@ import torch
 from torch import nn
 
 from loki_video.models.backbones import TunableViT
-from loki_video.models.peft.policy import report_group
+from loki_video.models.peft.freeze_policy import report_group
 
 SLOTS = dict(temporal=dict(type='Adapter'), spatial=dict(type='Adapter'), mlp=dict(type='Adapter'))
 

@@ -21,7 +21,7 @@ from tiny_runner import TINY_CONFIG, write_pretrained
 from loki_video.datasets.synthetic_actions import generate_dataset
 from loki_video.engine.safe_load import safe_torch_load
 from loki_video.engine.tunable_checkpoint_hook import file_sha256
-from loki_video.models.peft.policy import report_group
+from loki_video.models.peft.freeze_policy import report_group
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -6,7 +6,7 @@ import torch
 
 from loki_video.config import build_model
 from loki_video.models.backbones import TunableViT
-from loki_video.models.peft.policy import report_group
+from loki_video.models.peft.freeze_policy import report_group
 
 TINY_CONFIG = Path(__file__).resolve().parent / 'configs' / 'tiny_video.py'
 

@@ -32,7 +32,7 @@ class TunableViT(nn.Module):
         mlp_scale: s in ``x + mlp(h) + s * mlp_slot(h)`` (0.5 AIM video, 2.0 image recipe).
         lora: e.g. ``dict(rank=4, alpha=4, dropout=0.2)`` adds LoRA to W_q, W_k, W_v, W_o.
         num_prompts: learnable prompt tokens per frame (0 = none).
-        trainable: groups that learn (see ``peft.policy.TRAINABLE_GROUPS``);
+        trainable: groups that learn (see ``peft.freeze_policy.TRAINABLE_GROUPS``);
             the rest is frozen here, at build time.
         drop_path_rate: stochastic depth, linearly increasing over blocks.
         with_cp: activation checkpointing in every block.

@@ -13,7 +13,8 @@ from .kan import KAN, KANLinear
 from .kan_adapter import KANAdapter
 from .lora import LoRALinear, add_lora_to_attention
 from .loki import LoKi
-from .policy import apply_freeze_policy, count_parameters, format_parameter_report
+from .freeze_policy import apply_freeze_policy
+from .parameter_count import count_parameters, format_parameter_report
 from .prompt import PromptTokens
 
 BUILT_IN = ('Adapter', 'KANAdapter', 'LoKi')

@@ -1,11 +1,10 @@
-"""One freeze policy for every method, and parameter counts by group.
+"""One freeze policy for every method.
 
 A parameter belongs to exactly one *report group*, found from its name:
 the tuning slots of the blocks, LoRA, prompts, the temporal embedding, the
 final norm, the classification head, or the pretrained rest. A method says
 which *trainable groups* learn; everything else gets ``requires_grad=False``.
 """
-from collections import OrderedDict
 
 SLOT_GROUPS = ('temporal_in_slot', 'temporal_slot', 'spatial_slot', 'mlp_slot')
 REPORT_GROUPS = SLOT_GROUPS + ('lora', 'prompt', 'temporal_embed', 'final_norm', 'head', 'pretrained')
@@ -61,31 +60,3 @@ def apply_freeze_policy(module, trainable):
                          f'choose from {TRAINABLE_GROUPS}')
     for name, param in module.named_parameters():
         param.requires_grad_(is_trainable(name, trainable))
-
-
-def count_parameters(model):
-    """Total and tunable parameter counts, overall and per report group.
-
-    Returns:
-        dict with ``total``, ``tunable`` and ``groups``: an ordered mapping
-        group -> {'total': int, 'tunable': int} holding only non-empty groups.
-    """
-    groups = OrderedDict((g, {'total': 0, 'tunable': 0}) for g in REPORT_GROUPS)
-    for name, param in model.named_parameters():
-        counts = groups[report_group(name)]
-        counts['total'] += param.numel()
-        counts['tunable'] += param.numel() if param.requires_grad else 0
-    groups = OrderedDict((g, c) for g, c in groups.items() if c['total'])
-    return dict(total=sum(c['total'] for c in groups.values()),
-                tunable=sum(c['tunable'] for c in groups.values()),
-                groups=groups)
-
-
-def format_parameter_report(counts):
-    """A fixed-width table of :func:`count_parameters` output."""
-    lines = [f'{"group":<18}{"total":>14}{"tunable":>14}']
-    for group, c in counts['groups'].items():
-        lines.append(f'{group:<18}{c["total"]:>14,}{c["tunable"]:>14,}')
-    share = 100.0 * counts['tunable'] / max(counts['total'], 1)
-    lines.append(f'{"all":<18}{counts["total"]:>14,}{counts["tunable"]:>14,}  ({share:.2f}% tunable)')
-    return '\n'.join(lines)
