@@ -12,14 +12,16 @@ from loki_video.engine import AccuracyReportHook, EpochSeedHook, ParameterReport
 from loki_video.models.peft import count_parameters
 
 
-def test_parameter_report_lists_total_and_tunable_counts(tiny_cfg):
+def test_parameter_report_lists_total_and_tunable_counts(tiny_cfg, tmp_path):
     runner = make_runner(tiny_cfg)
+    runner.log_dir = str(tmp_path)
     ParameterReportHook().before_run(runner)
     [(level, message)] = runner.logger.records
     counts = count_parameters(runner.model)
     assert level == 'info' and 'tunable' in message
     assert f"{counts['total']:,}" in message and f"{counts['tunable']:,}" in message
     assert 'mlp_slot' in message and 'head' in message
+    assert json.loads((tmp_path / 'parameters.json').read_text()) == json.loads(json.dumps(counts))
 
 
 def draws():

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from mmengine.config import Config
 
-from loki_video.models.peft import format_parameter_report
 
 REPO = Path(__file__).resolve().parents[2]
 TOOL = REPO / 'tools' / 'analysis' / 'collect_results.py'
@@ -20,15 +19,17 @@ GRID = collect_results.GRID
 
 
 def parameter_report(tunable_without_head, head=7_690):
+    """What ParameterReportHook writes to parameters.json (count_parameters)."""
     groups = OrderedDict([('spatial_slot', {'total': tunable_without_head, 'tunable': tunable_without_head}),
                           ('head', {'total': head, 'tunable': head}),
                           ('pretrained', {'total': 85_000_000, 'tunable': 0})])
     total = sum(g['total'] for g in groups.values())
-    return format_parameter_report(dict(total=total, tunable=tunable_without_head + head, groups=groups))
+    return dict(total=total, tunable=tunable_without_head + head, groups=groups)
 
 
 def fake_run(work_dir, stamp, val=(), test=None, report=None):
-    """One mmengine run folder: scalars of train and val steps, a test dump, a text log."""
+    """One mmengine run folder: scalars of train and val steps, a test dump, a text log and the
+    parameter report."""
     run = work_dir / stamp
     (run / 'vis_data').mkdir(parents=True)
     lines = [{'lr': 4e-4, 'loss': 2.3, 'epoch': 1, 'iter': 10, 'step': 10}]
@@ -37,16 +38,15 @@ def fake_run(work_dir, stamp, val=(), test=None, report=None):
     (run / 'vis_data' / 'scalars.json').write_text(''.join(json.dumps(x) + '\n' for x in lines))
     if test is not None:
         (run / f'{stamp}.json').write_text(json.dumps({'accuracy/top1': test, 'data_time': 0.01, 'time': 0.1}))
-    log = f'{stamp[:4]}/01/01 00:00:00 - mmengine - INFO - Config: ...\n'
+    (run / f'{stamp}.log').write_text(f'{stamp[:4]}/01/01 00:00:00 - mmengine - INFO - Config: ...\n')
     if report is not None:
-        log += f'{stamp[:4]}/01/01 00:00:01 - mmengine - INFO - {report}\n'
-    (run / f'{stamp}.log').write_text(log)
+        (run / 'parameters.json').write_text(json.dumps(report))
 
 
 @pytest.fixture
 def work_dirs(tmp_path):
     root = tmp_path / 'work_dirs'
-    # best validation epoch only; the parameter report is in the log
+    # best validation epoch only; the parameter report is there
     fake_run(root / 'loki_clip-vit-b16_cifar10', '20250101_000000', val=(90.0, 92.5, 91.0),
              report=parameter_report(4_112_640))
     # an old run with validation, a newer one with a test result: the test result counts

@@ -13,7 +13,7 @@ difference ("difference", ours - paper, where both are known).
 * Top-1 (%): the newest test run in the work dir (``<timestamp>/<timestamp>.json``),
   else the best validation epoch (``<timestamp>/vis_data/scalars.json``), marked ``*``.
 * Params (M): tunable parameters without the classification head (it differs per
-  dataset), read from the parameter report in the run's log, else recounted from the
+  dataset), read from the run's ``parameters.json`` (``ParameterReportHook``), else recounted from the
   dumped config with ``count_parameters`` (no weights are loaded).
 * Average: over the paper's seven datasets, only when all seven are known.
 
@@ -27,11 +27,11 @@ import re
 import sys
 from pathlib import Path
 
+from loki_video.engine.parameter_report_hook import PARAMETERS_FILE
+
 REPO = Path(__file__).resolve().parents[2]
 PAPER_RESULTS = REPO / 'data' / 'paper_results' / 'loki_image_classification.csv'
 METRIC = 'accuracy/top1'
-# A line of loki_video.models.peft.format_parameter_report: group, total, tunable.
-REPORT_LINE = re.compile(r'^(?:.* - )?(head|all)\s+([\d,]+)\s+([\d,]+)(?:\s|$)')
 
 
 def load_grid():
@@ -91,17 +91,14 @@ def read_top1(work_dir):
     return (max(values), 'val') if values else None
 
 
-def read_logged_tunable(work_dir):
-    """Tunable parameters without the head from the newest logged parameter report, or None."""
+def read_parameter_report(work_dir):
+    """Tunable parameters without the head from the newest run's ``parameters.json``
+    (written by ``ParameterReportHook``), or None."""
     for run in reversed(run_dirs(work_dir)):
-        counts = {}
-        for log in run.glob('*.log'):
-            for line in log.read_text(errors='replace').splitlines():
-                match = REPORT_LINE.match(line.strip())
-                if match:
-                    counts[match.group(1)] = int(match.group(3).replace(',', ''))
-        if 'all' in counts:
-            return counts['all'] - counts.get('head', 0)
+        report = run / PARAMETERS_FILE
+        if report.is_file():
+            counts = json.loads(report.read_text())
+            return counts['tunable'] - counts['groups'].get('head', {}).get('tunable', 0)
     return None
 
 
@@ -132,7 +129,7 @@ def collect(paths):
         else:
             row[dataset] = top1
         if row['params'] is None:
-            row['params'] = read_logged_tunable(work_dir)
+            row['params'] = read_parameter_report(work_dir)
         if row['params'] is None:
             row['params'] = recount_tunable(work_dir, recount_cache)
     return results
