@@ -1,5 +1,6 @@
 """Config edits shared by tools/train.py and tools/test.py, and the runner they build."""
 import os.path as osp
+from collections import Counter
 
 # Hooks every run needs, whatever the config's custom_hooks list (a child config replaces the list).
 ENGINE_HOOKS = ('ParameterReportHook', 'EpochSeedHook', 'TunableCheckpointHook')
@@ -20,12 +21,27 @@ def add_engine_hooks(cfg):
     cfg.custom_hooks = hooks + [dict(type=name) for name in ENGINE_HOOKS if name not in present]
 
 
+# Runners built in this process, per experiment name (see ``build_runner``).
+_RUNNERS_BUILT = Counter()
+
+
 def build_runner(cfg):
     """The runner registered as ``cfg.runner_type``, else a :class:`ShortLogRunner` (mmengine's
-    Runner with a log that gets to the first iteration in a screenful)."""
+    Runner with a log that gets to the first iteration in a screenful).
+
+    mmengine names a run's logger, visualizer and default scope ``<name>_<second it started>``
+    and hands back existing instances of that name, so a second runner of the same config
+    started within the same second in one process would write its log into the first run's
+    folder. The n-th runner of a name in a process is therefore named ``<name>_<n>``.
+    """
     from mmengine.registry import RUNNERS
 
     from .short_log import ShortLogRunner
+    name = cfg.get('experiment_name') or (
+        osp.splitext(osp.basename(cfg.filename))[0] if cfg.filename else 'run')
+    _RUNNERS_BUILT[name] += 1
+    if _RUNNERS_BUILT[name] > 1:
+        cfg.experiment_name = f'{name}_{_RUNNERS_BUILT[name]}'
     return RUNNERS.build(cfg) if 'runner_type' in cfg else ShortLogRunner.from_cfg(cfg)
 
 

@@ -98,3 +98,24 @@ def test_runner_log_reaches_the_first_iteration_in_a_screenful(tiny_cfg, tmp_pat
     assert 'System environment:' in text and 'PyTorch: ' in text
     assert len(text.splitlines()) < 40, text
     assert runner.cfg.pretty_text.count('\n') > 100  # what the single config line stands for
+
+
+def test_two_runners_of_one_config_in_one_second_keep_their_own_logs(tiny_cfg, tmp_path,
+                                                                    monkeypatch):
+    import glob
+    import time
+
+    import mmengine.runner.runner as mmengine_runner
+
+    from loki_video.engine.run_setup import build_runner
+    started = time.time()  # both runners start in the same second, as quick tests do
+    monkeypatch.setattr(mmengine_runner.time, 'time', lambda: started)
+    logs = []
+    for run in ('first', 'second'):
+        cfg = tiny_cfg.copy()
+        cfg.work_dir = str(tmp_path / run)
+        build_runner(cfg).logger.info(f'message of the {run} run')
+        logs.append(glob.glob(str(tmp_path / run / '*' / '*.log')))
+    assert all(len(found) == 1 for found in logs), logs
+    assert 'message of the second run' in open(logs[1][0]).read()
+    assert 'message of the second run' not in open(logs[0][0]).read()
