@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-packages test demo demo-pretrain clean-demo
+.PHONY: install system-packages lint test demo demo-pretrain clean-demo
 
 install: $(STAMP)
 
@@ -21,7 +21,11 @@ $(STAMP): setup.py requirements/runtime.txt requirements/tests.txt requirements/
 system-packages:
 	bash tools/install_system_packages.sh
 
-test: install
+# Lint settings: pyproject.toml ([tool.ruff]).
+lint: install
+	$(VENV)/bin/ruff check .
+
+test: install lint
 	$(PY) -m pytest tests -q
 
 demo: install

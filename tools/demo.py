@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from loki_video.apis import collect_inputs, init_model, predict, resolve_labels
 from loki_video.config import DictAction
-from loki_video.engine.views import parse_views
+from loki_video.datasets.multi_view import parse_views
 
 
 def parse_args(argv=None):

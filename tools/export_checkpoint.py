@@ -12,8 +12,8 @@ config and source checkpoint in its metadata); any other name a torch checkpoint
 import argparse
 
 from loki_video.apis.export import export_checkpoint
+from loki_video.checkpoints import CheckpointMismatchError
 from loki_video.config import DictAction
-from loki_video.engine.tunable_checkpoint_hook import CheckpointMismatchError
 
 
 def main():

@@ -12,12 +12,12 @@ import argparse
 import os
 import os.path as osp
 
+from loki_video.checkpoints import CheckpointMismatchError, refuse_reinit
 from loki_video.config import DictAction, load_config
-from loki_video.engine.preflight import check_before_building
+from loki_video.datasets.multi_view import count_views, get_test_pipeline, parse_views, set_views
 from loki_video.engine.launcher import LAUNCHERS, close_launcher, setup_launcher
-from loki_video.engine.run_setup import add_engine_hooks, build_runner, compile_test_step, set_work_dir
-from loki_video.engine.tunable_checkpoint_hook import CheckpointMismatchError, refuse_reinit
-from loki_video.engine.views import count_views, get_test_pipeline, parse_views, set_views
+from loki_video.engine.preflight import check_before_building
+from loki_video.engine.run_setup import build_runner, compile_test_step, set_work_dir
 
 
 def parse_args():
@@ -79,7 +79,6 @@ def merge_args(cfg, args):
         set_strict(cfg)
     if args.compile:
         cfg.compile = cfg.get('compile') or True
-    add_engine_hooks(cfg)
     views = count_views(get_test_pipeline(cfg))
     clips, crops = views or (None, None)
     filename = f'test_{clips}x{crops}.json' if views else 'test.json'

@@ -11,11 +11,11 @@ import os
 
 from mmengine.device import get_device
 
+from loki_video.checkpoints import CheckpointMismatchError, checkpoint_settings
 from loki_video.config import DictAction, load_config
-from loki_video.engine.preflight import check_before_building, warn_random_frozen_backbone
 from loki_video.engine.launcher import LAUNCHERS, close_launcher, setup_launcher
-from loki_video.engine.run_setup import add_engine_hooks, build_runner, set_work_dir
-from loki_video.engine.tunable_checkpoint_hook import CheckpointMismatchError, checkpoint_settings
+from loki_video.engine.preflight import check_before_building, warn_random_frozen_backbone
+from loki_video.engine.run_setup import build_runner, set_work_dir
 
 
 def parse_args():
@@ -34,7 +34,8 @@ def parse_args():
     parser.add_argument('--diff-rank-seed', action='store_true', help='a different seed on every rank')
     parser.add_argument('--deterministic', action='store_true', help='deterministic cuDNN algorithms')
     parser.add_argument('--tensorboard', action='store_true',
-                        help='also write TensorBoard event files to WORK_DIR/<run>/vis_data (pip install -e ".[tensorboard]")')
+                        help='also write TensorBoard event files to WORK_DIR/<run>/vis_data '
+                             '(pip install -e ".[tensorboard]")')
     parser.add_argument('--full-checkpoint', action='store_true',
                         help='save every weight, not only the tunable ones (checkpoint_cfg.mode=full)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
@@ -96,7 +97,6 @@ def merge_args(cfg, args):
     if args.tensorboard:
         add_tensorboard(cfg)
     checkpoint_settings(cfg)  # a wrong checkpoint_cfg fails here, not after the model is built
-    add_engine_hooks(cfg)
     return cfg
 
 

@@ -26,8 +26,15 @@ import os.path as osp
 import numpy as np
 from tqdm import tqdm
 
-from loki_video.apis import (collect_inputs, display_frames, init_model, model_inputs, resolve_labels,
-                             sample_scores, top_predictions)
+from loki_video.apis import (
+    collect_inputs,
+    display_frames,
+    init_model,
+    model_inputs,
+    resolve_labels,
+    sample_scores,
+    top_predictions,
+)
 from loki_video.apis.inputs import is_video_config
 from loki_video.config import DictAction
 from loki_video.visualization import attention_grid, class_attention_maps, save_rgb

@@ -1,7 +1,7 @@
 # Runtime of the video (mmaction2) configs: registries, hooks, logging, environment.
 default_scope = 'mmaction'
 custom_imports = dict(
-    imports=['loki_video.models', 'loki_video.datasets', 'loki_video.engine'],
+    imports=['loki_video.models', 'loki_video.datasets', 'loki_video.evaluation', 'loki_video.engine'],
     allow_failed_imports=False)
 
 default_hooks = dict(
@@ -13,12 +13,10 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
     sync_buffers=dict(type='SyncBuffersHook'))
 
-custom_hooks = [
-    dict(type='ParameterReportHook'),    # total / tunable parameters by group, at the start of every run
-    dict(type='EpochSeedHook'),          # per-epoch seeding: resumed runs repeat the uninterrupted one
-    dict(type='TunableCheckpointHook'),  # tunable-only checkpoints tied to the pretrained file's SHA-256
-    dict(type='BadSampleReportHook'),    # unreadable videos skipped (train) or excluded (val/test)
-]
+# The runner adds the hooks every run needs (loki_video.engine.runner.ENGINE_HOOKS): the parameter
+# report, per-epoch seeding and tunable-only checkpoints tied to the pretrained file's SHA-256.
+runner_type = 'LokiVideoRunner'
+custom_hooks = [dict(type='BadSampleReportHook')]  # unreadable videos skipped (train) or excluded (val/test)
 
 # Checkpoints of parameter-efficient runs hold the tunable parameters and buffers only;
 # 'full' (tools/train.py --full-checkpoint) stores every weight.

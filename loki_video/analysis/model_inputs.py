@@ -4,7 +4,7 @@ A video view is one clip of ``T`` frames at ``H x W``: the model takes ``(N, V, 
 in ``mode='tensor'`` (mmaction2's Recognizer3D, V views per video). An image view is
 ``(N, 3, H, W)`` (mmpretrain's ImageClassifier).
 """
-from ..engine.views import count_views, get_test_pipeline
+from ..datasets.multi_view import count_views, get_test_pipeline
 
 CROPS = ('CenterCrop', 'ThreeCrop', 'TenCrop')
 
@@ -38,7 +38,8 @@ def _frame_size(pipeline, keep_ratio_default):
             scale = transform.get('scale')
             if isinstance(scale, int) and kind == 'ResizeEdge':
                 return scale, scale
-            if isinstance(scale, (tuple, list)) and min(scale) > 0 and not transform.get('keep_ratio', keep_ratio_default):
+            keep_ratio = transform.get('keep_ratio', keep_ratio_default)
+            if isinstance(scale, (tuple, list)) and min(scale) > 0 and not keep_ratio:
                 return _square(tuple(scale))
     return None
 

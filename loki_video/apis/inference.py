@@ -7,14 +7,12 @@ Example::
     inference_video(model, 'demo.mp4', topk=5, labels='loki_video/labels/kinetics400.txt')
     # [{'index': 12, 'score': 0.91, 'name': 'bowling'}, ...]
 """
-from types import SimpleNamespace
-
 import torch
 from mmengine.config import Config
-from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 from mmengine.utils import import_modules_from_strings
 
+from loki_video.checkpoints import load_checkpoint
 from loki_video.config import VIDEO_SCOPE, build_model, load_config
 
 from .inputs import is_video_config, model_inputs, source_kind
@@ -34,31 +32,6 @@ def _as_config(config, cfg_options=None):
     if cfg.get('custom_imports'):
         import_modules_from_strings(**cfg.custom_imports)
     return cfg
-
-
-def load_checkpoint(model, cfg, path):
-    """Load a checkpoint onto a built model as ``tools/test.py`` does.
-
-    Files are read by the safe local loader; tunable-only checkpoints are
-    checked against the pretrained file the model was built from and
-    completed with its frozen weights, foreign (AIM) checkpoints converted
-    (see :mod:`loki_video.engine.tunable_checkpoint_hook`, which does the
-    work here exactly as during training). A checkpoint that does not set
-    every tensor of the model with its shape is refused.
-    """
-    import loki_video.engine  # noqa: F401  (registers the safe local checkpoint loader)
-    from mmengine.runner import CheckpointLoader, load_state_dict
-    from loki_video.engine.tunable_checkpoint_hook import TunableCheckpointHook, refuse_reinit
-
-    refuse_reinit(cfg, 'loki_video.apis')
-    logger = MMLogger.get_current_instance()
-    checkpoint = CheckpointLoader.load_checkpoint(str(path), map_location='cpu')
-    if not isinstance(checkpoint, dict):
-        raise TypeError(f'{path} holds a {type(checkpoint).__name__}, not a checkpoint dict')
-    # The hook reads the config, the model and a logger from the runner it is given.
-    TunableCheckpointHook().after_load_checkpoint(SimpleNamespace(cfg=cfg, model=model, logger=logger),
-                                                  checkpoint)
-    load_state_dict(model, checkpoint['state_dict'], strict=False, logger=logger)
 
 
 def init_model(config, checkpoint=None, device='cpu', cfg_options=None):

@@ -16,7 +16,7 @@ import numpy as np
 from mmengine.dataset import Compose, pseudo_collate
 
 from loki_video.config import VIDEO_SCOPE
-from loki_video.engine.views import count_views, get_test_pipeline, parse_views, set_views
+from loki_video.datasets.multi_view import count_views, get_test_pipeline, parse_views, set_views
 
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.m4v')
 IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.webp', '.tif', '.tiff')

@@ -7,4 +7,5 @@ from .image_transforms import ToBGR
 from .robust_video_dataset import RobustVideoDataset
 from .video_decode import VideoDecode, VideoInit
 
-__all__ = ['build_checked_dataset', 'ClipFlipCrop', 'ClipLighting', 'RobustVideoDataset', 'ToBGR', 'VideoDecode', 'VideoInit']
+__all__ = ['build_checked_dataset', 'ClipFlipCrop', 'ClipLighting', 'RobustVideoDataset', 'ToBGR', 'VideoDecode',
+           'VideoInit']

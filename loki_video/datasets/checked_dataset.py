@@ -9,33 +9,11 @@ described. Config usage (all other keys go to the mmpretrain dataset)::
     dataset=dict(type='CheckedDataset', dataset_type='CIFAR100',
                  data_root='data/cifar100', split='train', pipeline=[...])
 """
-import os.path as osp
-
 from mmpretrain.registry import DATASETS
 
-# Paths each mmpretrain dataset reads, relative to ``data_root`` (``{split}`` is filled in).
-EXPECTED_FILES = {
-    'CIFAR10': ('cifar-10-batches-py/data_batch_1', 'cifar-10-batches-py/test_batch',
-                'cifar-10-batches-py/batches.meta'),
-    'CIFAR100': ('cifar-100-python/train', 'cifar-100-python/test', 'cifar-100-python/meta'),
-    'MNIST': ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte',
-              't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'),
-    'Food101': ('images', 'meta/{split}.txt'),
-    'DTD': ('images', 'imdb/imdb.mat'),
-    'FGVCAircraft': ('data/images', 'data/images_variant_{split}.txt'),
-}
-EXPECTED_FILES['FashionMNIST'] = EXPECTED_FILES['MNIST']
+from .data_paths import missing_paths
+
 DATA_DOCS = 'data/README.md (section "Image datasets") and docs/image_configs.md'
-
-
-def missing_paths(dataset_type, data_root, split=None, data_prefix='', ann_file=''):
-    """Expected paths of a dataset that do not exist (empty when all are there)."""
-    if isinstance(data_prefix, dict):
-        data_prefix = data_prefix.get('img_path', data_prefix.get('root', ''))
-    relative = [p.format(split=split) for p in EXPECTED_FILES.get(dataset_type, ())]
-    relative += [p for p in (data_prefix, ann_file) if p]
-    paths = [osp.join(data_root, p) for p in relative] or [data_root]
-    return [p for p in paths if not osp.exists(p)]
 
 
 @DATASETS.register_module(name='CheckedDataset')

@@ -5,13 +5,13 @@ index (``idx + 1``, ``idx + 2``, ... wrapping around), so the choice is
 deterministic. Each skipped video is logged as a warning with its path and
 reason, and recorded in the returned sample's metainfo under
 ``skipped_bad_samples`` (a list of ``{'filename', 'reason'}``) for
-:class:`~loki_video.engine.bad_sample_hook.BadSampleReportHook`.
+:class:`~loki_video.engine.hooks.bad_sample_hook.BadSampleReportHook`.
 
 Test mode: nothing is replaced, since every index must be evaluated once. A
 failing index yields a placeholder with the same tensor shapes as a real
 sample (a readable sample run through the pipeline with its inputs zeroed),
 its own label, and metainfo ``invalid_sample = {'filename', 'reason'}`` so
-:class:`~loki_video.engine.valid_acc_metric.ValidAccMetric` can exclude it.
+:class:`~loki_video.evaluation.metrics.valid_acc_metric.ValidAccMetric` can exclude it.
 
 Frame-exact decoding: ``exact_decode_list`` names a list of videos whose indexed reads are
 wrong (``tools/data/check_videos.py --verify-seek`` writes it, ``<list>.exact.txt``); the

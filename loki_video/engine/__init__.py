@@ -1,18 +1,14 @@
-"""Training and testing machinery: hooks, metrics, safe checkpoint loading, CPU/GPU distributed setup.
+"""Running: the runner, its hooks and short log, checks before building, CPU/GPU launch.
 
-Importing this package registers the hooks and metrics (``custom_imports``
-of the runtime configs lists it) and makes mmengine load local checkpoints
-safely (see ``checkpoint_loader``).
+Importing this package (``custom_imports`` of the runtime configs lists it) registers the runner
+and the hooks and makes mmengine load local checkpoints safely (:mod:`loki_video.checkpoints.mmengine_loader`).
 """
-from .accuracy_report_hook import AccuracyReportHook
-from .bad_sample_hook import BadSampleReportHook
-from .checkpoint_loader import register_safe_local_loader
-from .epoch_seed_hook import EpochSeedHook
-from .parameter_report_hook import ParameterReportHook
-from .tunable_checkpoint_hook import TunableCheckpointHook
-from .valid_acc_metric import ValidAccMetric
+from loki_video.checkpoints import register_safe_local_loader
+
+from .hooks import AccuracyReportHook, BadSampleReportHook, EpochSeedHook, ParameterReportHook, TunableCheckpointHook
+from .runner import ENGINE_HOOKS, LokiVideoRunner
 
 register_safe_local_loader()
 
-__all__ = ['AccuracyReportHook', 'BadSampleReportHook', 'EpochSeedHook', 'ParameterReportHook',
-           'TunableCheckpointHook', 'ValidAccMetric', 'register_safe_local_loader']
+__all__ = ['ENGINE_HOOKS', 'LokiVideoRunner', 'AccuracyReportHook', 'BadSampleReportHook', 'EpochSeedHook',
+           'ParameterReportHook', 'TunableCheckpointHook']

@@ -4,7 +4,7 @@ The Runner builds the model (loading its pretrained weights) long before the dat
 first forward; a config whose parts disagree would only fail there, minutes later and deep in a
 traceback. :func:`check_before_building` runs in seconds:
 
-* the data files exist (:func:`~loki_video.engine.data_paths.check_data_paths`);
+* the data files exist (:func:`~loki_video.datasets.data_paths.check_data_paths`);
 * every pipeline's clips have the backbone's ``num_frames`` (video configs);
 * the largest label of each annotation list fits ``model.cls_head.num_classes``;
 * ``model.backbone.pretrained`` names a checkpoint file (or a known name that resolves to one).
@@ -14,7 +14,7 @@ import os.path as osp
 
 from mmengine.registry import DATASETS
 
-from .data_paths import check_data_paths, dataset_paths, loader_datasets
+from ..datasets.data_paths import check_data_paths, dataset_paths, loader_datasets
 
 FRAME_SAMPLERS = ('SampleFrames', 'UniformSample', 'UniformSampleFrames', 'DenseSampleFrames')
 # Dataset classes whose annotation lines are "<video> <label> ..." / "<frame dir> <frames> <label> ...".
@@ -73,8 +73,9 @@ def check_pretrained(cfg):
     source = (cfg.model.get('backbone') or {}).get('pretrained')
     if not source or '://' in str(source):
         return
-    from ..models.convert import is_torchscript_archive, resolve_source
-    from .safe_load import check_torch_file
+    from ..checkpoints.pretrained import resolve_source
+    from ..checkpoints.safe_read import check_torch_file
+    from ..checkpoints.torchscript_archive import is_torchscript_archive
     path = resolve_source(source)
     if not osp.isfile(path):
         raise FileNotFoundError(f'model.backbone.pretrained: {path} does not exist; the comment at the '

@@ -5,13 +5,11 @@ mmengine's Runner logs, before training starts, the build details of PyTorch, th
 every stage (about 95 lines), one line per frozen tensor from the optimizer builder (149 for
 ViT-B/16; the table of ``ParameterReportHook`` gives the frozen groups) and mmengine's own
 deprecation warnings about ``FileClient``, which mmaction2's ``DecordInit`` uses.
-:class:`ShortLogRunner` keeps one line for the config and one for the hooks, and drops the rest.
+:class:`ShortLogFilter` (on the logger of ``LokiVideoRunner``) keeps one line for the config and
+one for the hooks, and drops the rest.
 """
 import logging
-import os.path as osp
 import re
-
-from mmengine.runner import Runner
 
 DROPPED = ('is skipped since its requires_grad=False', '"FileClient" will be deprecated',
            '"HardDiskBackend" is the alias of "LocalBackend"')
@@ -44,13 +42,3 @@ class ShortLogFilter(logging.Filter):
             return True
         record.msg, record.args = short, ()
         return True
-
-
-class ShortLogRunner(Runner):
-    """mmengine's Runner whose logger carries :class:`ShortLogFilter` from its first record."""
-
-    def build_logger(self, *args, **kwargs):
-        logger = super().build_logger(*args, **kwargs)
-        name = osp.basename(self.cfg.filename) if self.cfg.filename else f'{self.timestamp}.py'
-        logger.addFilter(ShortLogFilter(osp.join(self.work_dir, name)))
-        return logger

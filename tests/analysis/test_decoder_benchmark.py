@@ -1,17 +1,11 @@
 """tools/analysis/decoder_benchmark.py on real files: the wrong frames of a bad seek are counted."""
-import importlib.util
 import json
 
 import pytest
 
 from loki_video.analysis.decoders import available_decoders, clip_indices
 
-
-def load_tool():
-    spec = importlib.util.spec_from_file_location('decoder_benchmark', 'tools/analysis/decoder_benchmark.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tool_loading import load_tool
 
 
 def test_clips_spread_over_the_video():
@@ -23,8 +17,9 @@ def test_clips_spread_over_the_video():
 def test_benchmark_counts_wrong_frames_per_decoder(cockatoo, real_video, tmp_path, capsys):
     assert {'decord', 'opencv'} <= set(available_decoders())
     out = tmp_path / 'decoders.json'
-    load_tool().main([cockatoo, real_video, '--decoders', 'decord', 'opencv', '--clips', '2', '--repeat', '1',
-                      '--json', str(out)])
+    tool = load_tool('tools/analysis/decoder_benchmark.py')
+    tool.main([cockatoo, real_video, '--decoders', 'decord', 'opencv', '--clips', '2', '--repeat', '1',
+               '--json', str(out)])
     report = json.loads(out.read_text())
     bad, clean = report['videos'][cockatoo], report['videos'][real_video]
     assert bad['decord']['wrong'] > 0 and bad['opencv']['wrong'] == 0 and bad['decord']['frames'] == 16
@@ -34,7 +29,7 @@ def test_benchmark_counts_wrong_frames_per_decoder(cockatoo, real_video, tmp_pat
 
 
 def test_benchmark_refuses_a_decoder_that_cannot_run(real_video, monkeypatch):
-    tool = load_tool()
+    tool = load_tool('tools/analysis/decoder_benchmark.py')
     monkeypatch.setattr(tool, 'available_decoders', lambda: ['decord'])
     with pytest.raises(SystemExit, match='decoders not available here: pyav'):
         tool.main([real_video, '--decoders', 'pyav'])

@@ -12,10 +12,10 @@ from mmengine.config import Config
 
 from loki_video.apis import inference_image, inference_video, init_model, read_labels
 from loki_video.apis.export import export_checkpoint
+from loki_video.checkpoints.safe_read import safe_torch_load
 from loki_video.config import build_model, load_config
 from loki_video.datasets.synthetic_actions import generate_dataset
-from loki_video.engine.run_setup import add_engine_hooks, build_runner
-from loki_video.engine.safe_load import safe_torch_load
+from loki_video.engine.run_setup import build_runner
 
 TINY_VIDEO = 'tests/tools/configs/tiny_video.py'
 
@@ -36,7 +36,6 @@ def trained(tmp_path_factory):
     cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
     cfg.param_scheduler = None
     cfg.test_dataloader.dataset.data_root = data
-    add_engine_hooks(cfg)
     runner = build_runner(cfg)
     runner.train()
     return dict(cfg=cfg, checkpoint=str(root / 'run' / 'epoch_1.pth'), data=data, root=root,

@@ -13,11 +13,9 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 from torch import nn
 
-from loki_video.datasets.robust_video_dataset import (INVALID_KEY,
-                                                      SKIPPED_KEY,
-                                                      RobustVideoDataset)
-from loki_video.engine.bad_sample_hook import BadSampleReportHook
-from loki_video.engine.valid_acc_metric import ValidAccMetric
+from loki_video.datasets.robust_video_dataset import INVALID_KEY, SKIPPED_KEY, RobustVideoDataset
+from loki_video.engine.hooks.bad_sample_hook import BadSampleReportHook
+from loki_video.evaluation.metrics.valid_acc_metric import ValidAccMetric
 
 BAD = {
     'truncated.mp4': 'unreadable',

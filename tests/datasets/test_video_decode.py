@@ -5,8 +5,7 @@ import numpy as np
 import pytest
 from mmengine.registry import init_default_scope
 
-from loki_video.datasets import RobustVideoDataset, VideoDecode, VideoInit
-from loki_video.datasets import video_decode
+from loki_video.datasets import RobustVideoDataset, VideoDecode, VideoInit, video_decode
 from loki_video.datasets.exact_decode import seek_mismatches, sequential_frames
 
 CLIP = np.arange(150, 246, 12)  # 8 frames past the point where the seeks go wrong on this file

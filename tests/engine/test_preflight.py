@@ -1,14 +1,15 @@
 """Checks before building: clip length, labels, pretrained file; each names the key and what to change."""
-import importlib.util
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from tiny_runner import TINY_CONFIG
 
 from loki_video.config import load_config
 from loki_video.engine.preflight import check_before_building
+
+from tiny_runner import TINY_CONFIG
+from tool_loading import load_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
@@ -53,9 +54,7 @@ def test_pretrained_must_be_a_checkpoint(data_root, tmp_path):
 
 
 def test_train_tool_fails_in_seconds_before_building(data_root, monkeypatch):
-    spec = importlib.util.spec_from_file_location('tool_train', ROOT / 'tools' / 'train.py')
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool('tools/train.py')
     monkeypatch.setattr(sys, 'argv', ['train.py', str(TINY_CONFIG), '--cfg-options', 'model.backbone.num_frames=8',
                                       *(f'{loader}.dataset.data_root={data_root}' for loader in LOADERS)])
     start = time.time()

@@ -6,10 +6,11 @@ from types import SimpleNamespace
 
 import numpy as np
 import torch
-from tiny_runner import RecordingLogger, make_runner
 
 from loki_video.engine import AccuracyReportHook, EpochSeedHook, ParameterReportHook
 from loki_video.models.peft import count_parameters
+
+from tiny_runner import RecordingLogger, make_runner
 
 
 def test_parameter_report_lists_total_and_tunable_counts(tiny_cfg, tmp_path):
@@ -58,10 +59,9 @@ def test_runner_log_drops_the_per_tensor_frozen_lines_of_the_optimizer_builder(t
 
     from mmengine.optim import build_optim_wrapper
 
-    from loki_video.engine.run_setup import add_engine_hooks, build_runner
+    from loki_video.engine.run_setup import build_runner
     tiny_cfg.work_dir = str(tmp_path)
     tiny_cfg.optim_wrapper.paramwise_cfg = dict(norm_decay_mult=0.0)  # the path that logs frozen tensors
-    add_engine_hooks(tiny_cfg)
     runner = build_runner(tiny_cfg)
     messages = []
     handler = logging.Handler()
@@ -85,9 +85,8 @@ def test_runner_log_drops_the_per_tensor_frozen_lines_of_the_optimizer_builder(t
 def test_runner_log_reaches_the_first_iteration_in_a_screenful(tiny_cfg, tmp_path):
     import glob
 
-    from loki_video.engine.run_setup import add_engine_hooks, build_runner
+    from loki_video.engine.run_setup import build_runner
     tiny_cfg.work_dir = str(tmp_path)
-    add_engine_hooks(tiny_cfg)
     runner = build_runner(tiny_cfg)
     log, = glob.glob(str(tmp_path / '*' / '*.log'))
     text = open(log).read()

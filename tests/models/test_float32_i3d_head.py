@@ -2,11 +2,10 @@
 import torch
 from mmaction.models.heads import I3DHead
 from mmengine.optim import OptimWrapper
+from test_compile import TINY_CONFIG, batch  # tests/models is on sys.path (pytest rootdir import)
 
 from loki_video.config import build_model, load_config
 from loki_video.models.heads import Float32I3DHead
-
-from test_compile import TINY_CONFIG, batch  # tests/models is on sys.path (pytest rootdir import)
 
 
 def test_bfloat16_autocast_train_and_test_steps():

@@ -114,7 +114,8 @@ def test_a_module_of_ones_own_fills_a_slot_through_custom_imports(tmp_path, monk
     (tmp_path / 'my_config.py').write_text(
         "_base_ = ['{}']\ncustom_imports = dict(imports=['loki_video.models', 'loki_video.datasets', "
         "'loki_video.engine', 'my_slots'], allow_failed_imports=False)\n"
-        "model = dict(backbone=dict(slots=dict(mlp=dict(_delete_=True, type='ScaledLinearSlot', scale=0.25))))\n".format(
+        "model = dict(backbone=dict(slots=dict(mlp=dict(_delete_=True, type='ScaledLinearSlot', scale=0.25))))\n"
+        .format(
             Path('tests/tools/configs/tiny_video.py').resolve()))
     cfg = load_config(str(tmp_path / 'my_config.py'))
     init_default_scope(cfg.default_scope)

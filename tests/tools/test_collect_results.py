@@ -1,5 +1,4 @@
 """collect_results.py on fake work dirs laid out as mmengine writes them."""
-import importlib.util
 import json
 import subprocess
 import sys
@@ -9,12 +8,11 @@ from pathlib import Path
 import pytest
 from mmengine.config import Config
 
+from tool_loading import load_tool
 
 REPO = Path(__file__).resolve().parents[2]
 TOOL = REPO / 'tools' / 'analysis' / 'collect_results.py'
-spec = importlib.util.spec_from_file_location('collect_results', TOOL)
-collect_results = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(collect_results)
+collect_results = load_tool('tools/analysis/collect_results.py')
 GRID = collect_results.GRID
 
 

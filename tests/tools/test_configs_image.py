@@ -3,7 +3,6 @@ method says, and its data pipeline turns a sample into a 224x224 input of the mo
 
 The models are built with a tiny backbone (cfg options), so ViT-B is never instantiated.
 """
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -20,10 +19,10 @@ from mmpretrain.structures import DataSample
 
 from loki_video.models.peft import Adapter, KANAdapter, LoKi
 
+from tool_loading import load_tool
+
 REPO = Path(__file__).resolve().parents[2]
-spec = importlib.util.spec_from_file_location('image_grid', REPO / 'configs' / 'image' / 'grid.py')
-grid = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(grid)
+grid = load_tool('configs/image/grid.py')
 
 TINY = {'model.backbone.arch': 'tiny', 'model.backbone.pretrained': None,
         'model.backbone.img_size': 32, 'model.head.in_channels': 64}

@@ -13,6 +13,8 @@ import pytest
 
 from loki_video.datasets.sample_clips import SOURCES, write_sample_clips
 
+from tool_loading import load_tool
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(REPO, 'configs/custom/loki_custom_8x1x1.py')
 # Chance is 1/3 on the three balanced classes; the frozen random backbone stays there.
@@ -33,10 +35,10 @@ def custom_root(tmp_path_factory):
     return root
 
 
-def test_own_videos_path_learns_well_above_chance(custom_root, frame_pretrained_vit, load_tool, monkeypatch,
+def test_own_videos_path_learns_well_above_chance(custom_root, frame_pretrained_vit, monkeypatch,
                                                   tmp_path, capsys):
     monkeypatch.chdir(custom_root)
-    build = load_tool(osp.join(REPO, 'tools/data/build_video_list.py'))
+    build = load_tool('tools/data/build_video_list.py')
     build.main(['folder', 'data/custom/videos/train', '--out', 'data/custom/train_list.txt',
                 '--label-names', 'data/custom/classes.txt'])
     build.main(['folder', 'data/custom/videos/val', '--out', 'data/custom/val_list.txt',
@@ -45,9 +47,9 @@ def test_own_videos_path_learns_well_above_chance(custom_root, frame_pretrained_
     os.makedirs('work_dirs/demo/pretrain', exist_ok=True)
     shutil.copy(frame_pretrained_vit, 'work_dirs/demo/pretrain/epoch_10.pth')  # where make demo-pretrain puts it
 
-    run(load_tool(osp.join(REPO, 'tools/train.py')), [CONFIG, '--work-dir', 'work_dirs/custom'], monkeypatch)
+    run(load_tool('tools/train.py'), [CONFIG, '--work-dir', 'work_dirs/custom'], monkeypatch)
     checkpoint = open('work_dirs/custom/last_checkpoint').read().strip()
-    run(load_tool(osp.join(REPO, 'tools/test.py')), [CONFIG, checkpoint, '--work-dir', 'work_dirs/custom'],
+    run(load_tool('tools/test.py'), [CONFIG, checkpoint, '--work-dir', 'work_dirs/custom'],
         monkeypatch)
     report = json.load(open('work_dirs/custom/test_1x1.json'))
     assert report['evaluated'] == 12 and report['excluded'] == 0
@@ -56,10 +58,10 @@ def test_own_videos_path_learns_well_above_chance(custom_root, frame_pretrained_
     videos = sorted(f'data/custom/videos/val/{name}/' + sorted(os.listdir(f'data/custom/videos/val/{name}'))[0]
                     for name in SOURCES)
     capsys.readouterr()
-    load_tool(osp.join(REPO, 'tools/demo.py')).main([CONFIG, checkpoint, *videos])
+    load_tool('tools/demo.py').main([CONFIG, checkpoint, *videos])
     printed = capsys.readouterr().out
     assert all(f'{video}\n  1. ' in printed for video in videos), printed
-    load_tool(osp.join(REPO, 'tools/visualize_attention.py')).main(
+    load_tool('tools/visualize_attention.py').main(
         [CONFIG, checkpoint, videos[0], '--out', str(tmp_path / 'attention')])
     maps = np.load(tmp_path / 'attention' / (osp.splitext(osp.basename(videos[0]))[0] + '_attention.npy'))
     assert maps.shape == (8, 4, 4) and (tmp_path / 'attention' / 'bikes_0175_attention.png').is_file()

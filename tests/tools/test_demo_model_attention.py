@@ -5,7 +5,6 @@ class (tests/conftest.py), then LoKi on four videos per class (its top-1 is then
 training videos: the point is that the tools name what the model knows).
 """
 import glob
-import importlib.util
 import json
 import os.path as osp
 
@@ -19,14 +18,7 @@ from loki_video.apis import init_model, model_inputs, read_labels
 from loki_video.datasets.synthetic_actions import ACTION_CLASSES, generate_dataset
 from loki_video.visualization import class_attention_maps
 
-
-def load_tool(path):
-    """A script under tools/ as a module (tools/ is not a package)."""
-    spec = importlib.util.spec_from_file_location(osp.splitext(osp.basename(path))[0], path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
+from tool_loading import load_tool
 
 RUN_DEMO = load_tool('tools/run_demo.py')      # the demo's data settings and configs
 LOKI_CONFIG = RUN_DEMO.METHODS['loki']

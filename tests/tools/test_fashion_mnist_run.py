@@ -13,7 +13,6 @@ reaches the class token and LoKi plus the head have something to learn from. The
 collect_results tool then turns the work dir into a table row.
 """
 import gzip
-import importlib.util
 import shutil
 from pathlib import Path
 
@@ -21,6 +20,8 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
+
+from tool_loading import load_tool
 
 REPO = Path(__file__).resolve().parents[2]
 FASHION_MNIST = Path('/usr/share/datasets/fashion-mnist')
@@ -30,11 +31,6 @@ CONFIG = REPO / 'configs' / 'image' / 'loki' / 'loki_vit-b16-in21k_mnist.py'
 WORK_DIR_NAME = 'loki_vit-b16-in21k_fashion-mnist'
 
 
-def load_tool(relative_path):
-    spec = importlib.util.spec_from_file_location(Path(relative_path).stem, REPO / relative_path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope='module')

@@ -1,38 +1,34 @@
 """How tools/train.py and tools/test.py turn their options into config keys (no run)."""
-import importlib.util
 import sys
 from pathlib import Path
 
 import pytest
-from tiny_runner import TINY_CONFIG
 
 from loki_video.config import load_config
-from loki_video.engine.run_setup import ENGINE_HOOKS
+
+from tiny_runner import TINY_CONFIG
+from tool_loading import load_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 IMAGE_CONFIG = ROOT / 'configs' / 'demo' / 'frame_pretrain.py'
 
 
-def load_tool(name):
-    spec = importlib.util.spec_from_file_location(f'tool_{name}', ROOT / 'tools' / f'{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def merged(tool, monkeypatch, *argv):
-    """``(cfg, args)`` after the tool's argument parsing and merging."""
-    module = load_tool(tool)
-    monkeypatch.setattr(sys, 'argv', [f'{tool}.py', *map(str, argv)])
-    args = module.parse_args()
-    return module.merge_args(load_config(args.config, args.cfg_options), args), args
+@pytest.fixture
+def merged():
+    """``merged(tool, monkeypatch, *argv)``: ``(cfg, args)`` after the tool's argument parsing and merging."""
+    def merge(tool, monkeypatch, *argv):
+        module = load_tool(f'tools/{tool}.py')
+        monkeypatch.setattr(sys, 'argv', [f'{tool}.py', *map(str, argv)])
+        args = module.parse_args()
+        return module.merge_args(load_config(args.config, args.cfg_options), args), args
+    return merge
 
 
 def hook_types(cfg):
     return [hook['type'] for hook in cfg.custom_hooks]
 
 
-def test_train_options(monkeypatch):
+def test_train_options(merged, monkeypatch):
     cfg, _ = merged('train', monkeypatch, TINY_CONFIG, '--resume', '--seed', '5', '--deterministic',
                     '--full-checkpoint', '--no-validate', '--cfg-options', 'randomness.seed=6')
     assert cfg.work_dir == './work_dirs/tiny_video'
@@ -44,20 +40,19 @@ def test_train_options(monkeypatch):
     assert (cfg.resume, cfg.load_from, cfg.work_dir) == (True, 'ckpt.pth', 'out')
 
 
-def test_amp_is_refused_on_cpu(monkeypatch):
+def test_amp_is_refused_on_cpu(merged, monkeypatch):
     with pytest.raises(ValueError, match='--amp needs a GPU'):
         merged('train', monkeypatch, TINY_CONFIG, '--amp')
 
 
-def test_image_configs_keep_their_scope_and_get_the_engine_hooks(monkeypatch):
+def test_image_configs_keep_their_scope_and_get_the_runner_with_the_engine_hooks(merged, monkeypatch):
     cfg, _ = merged('train', monkeypatch, IMAGE_CONFIG)
-    assert cfg.default_scope == 'mmpretrain'
-    assert set(ENGINE_HOOKS) <= set(hook_types(cfg))
+    assert cfg.default_scope == 'mmpretrain' and cfg.runner_type == 'LokiVideoRunner'
     cfg, _ = merged('test', monkeypatch, IMAGE_CONFIG, 'ckpt.pth')
     assert cfg.custom_hooks[-1] == dict(type='AccuracyReportHook', filename='test.json', clips=None, crops=None)
 
 
-def test_test_options(monkeypatch):
+def test_test_options(merged, monkeypatch):
     cfg, _ = merged('test', monkeypatch, TINY_CONFIG, 'ckpt.pth', '--views', '3x3', '--max-testing-views', '2',
                     '--strict', '--dump', 'out.pkl')
     assert cfg.load_from == 'ckpt.pth'
@@ -68,14 +63,14 @@ def test_test_options(monkeypatch):
     assert dict(type='ThreeCrop', crop_size=32) in cfg.test_dataloader.dataset.pipeline
 
 
-def test_strict_needs_the_metric_that_knows_unreadable_videos(monkeypatch):
+def test_strict_needs_the_metric_that_knows_unreadable_videos(merged, monkeypatch):
     with pytest.raises(ValueError, match="ValidAccMetric"):
         merged('test', monkeypatch, TINY_CONFIG, 'ckpt.pth', '--strict', '--cfg-options',
                'test_evaluator.type=AccMetric')
 
 
 @pytest.mark.parametrize('tool, extra', [('train', ()), ('test', ('checkpoint.pth', ))])
-def test_compile_option(monkeypatch, tool, extra):
+def test_compile_option(merged, monkeypatch, tool, extra):
     cfg, _ = merged(tool, monkeypatch, TINY_CONFIG, *extra, '--compile')
     assert cfg.compile is True
     options = dict(mode='max-autotune')  # torch.compile options set in a config are kept
@@ -92,7 +87,7 @@ def test_a_misspelt_top_level_option_is_refused_with_the_close_key(monkeypatch, 
                                       'tarin_cfg.max_epochs=1'])
     with pytest.raises(SystemExit, match=r"tarin_cfg.max_epochs: the config has no key 'tarin_cfg' .*"
                                          r'did you mean train_cfg\?'):
-        load_tool(tool).main()
+        load_tool(f'tools/{tool}.py').main()
 
 
 def test_options_for_keys_the_runner_reads_are_accepted():
@@ -101,12 +96,17 @@ def test_options_for_keys_the_runner_reads_are_accepted():
     assert (cfg.compile, cfg.resume, cfg.randomness.seed, cfg.checkpoint_cfg.reinit) == (True, True, 3, 'cls_head')
 
 
-def test_tensorboard_option_adds_the_backend_or_says_what_to_install(monkeypatch):
+def test_tensorboard_option_adds_the_backend_or_says_what_to_install(merged, monkeypatch):
     import importlib.util
     find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, 'find_spec', lambda name, *a: None if name == 'tensorboard' else find_spec(name, *a))
+    def without_tensorboard(name, *args):
+        return None if name == 'tensorboard' else find_spec(name, *args)
+
+    def with_tensorboard(name, *args):
+        return object() if name == 'tensorboard' else find_spec(name, *args)
+    monkeypatch.setattr(importlib.util, 'find_spec', without_tensorboard)
     with pytest.raises(ValueError, match=r'pip install -e "\.\[tensorboard\]"'):
         merged('train', monkeypatch, TINY_CONFIG, '--tensorboard')
-    monkeypatch.setattr(importlib.util, 'find_spec', lambda name, *a: object() if name == 'tensorboard' else find_spec(name, *a))
+    monkeypatch.setattr(importlib.util, 'find_spec', with_tensorboard)
     cfg, _ = merged('train', monkeypatch, TINY_CONFIG, '--tensorboard')
     assert [backend['type'] for backend in cfg.visualizer.vis_backends] == ['LocalVisBackend', 'TensorboardVisBackend']

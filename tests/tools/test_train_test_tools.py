@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 import torch
 
-from tiny_runner import TINY_CONFIG, write_pretrained
-
+from loki_video.checkpoints import file_sha256
+from loki_video.checkpoints.safe_read import safe_torch_load
 from loki_video.datasets.synthetic_actions import generate_dataset
-from loki_video.engine.safe_load import safe_torch_load
-from loki_video.engine.tunable_checkpoint_hook import file_sha256
 from loki_video.models.peft.freeze_policy import report_group
+
+from tiny_runner import TINY_CONFIG, write_pretrained
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -153,6 +153,7 @@ def test_missing_annotation_file_fails_before_the_model_is_built(workspace):
 def demo_pretrained(path):
     """A random backbone file shaped like the demo's frame-pretrained ViT (configs/demo/tiny_vit.py)."""
     from mmengine.config import Config
+
     from loki_video.models.backbones import TunableViT
     torch.manual_seed(0)
     backbone = Config.fromfile(str(ROOT / 'configs/demo/tiny_vit.py')).model.backbone
@@ -184,7 +185,8 @@ def test_dist_train_then_3x3_test_of_the_demo_loki_config_on_cpu(tmp_path):
 
     run_tool(sys.executable, 'tools/test.py', 'configs/demo/loki.py', str(work_dir / 'epoch_1.pth'),
              '--views', '3x3', '--work-dir', str(work_dir), '--cfg-options', options[0],
-             f'test_dataloader.dataset.ann_file={data}/test_list.txt', f'test_dataloader.dataset.data_prefix.video={data}')
+             f'test_dataloader.dataset.ann_file={data}/test_list.txt',
+             f'test_dataloader.dataset.data_prefix.video={data}')
     report = json.loads((work_dir / 'test_3x3.json').read_text())
     assert report['views'] == 9 and report['input_shape'] == [9, 3, 8, 32, 32]
     assert (report['evaluated'], report['excluded']) == (8, 0)

@@ -4,7 +4,6 @@ A real short training (tools/train.py, tiny video config) gives the checkpoint a
 mmengine's scalars.json; the tools run in-process on them.
 """
 import glob
-import importlib.util
 import json
 import os.path as osp
 import pickle
@@ -19,15 +18,11 @@ import torch
 from loki_video.datasets.synthetic_actions import ACTION_CLASSES, generate_dataset
 from loki_video.visualization.overlay import grid_header
 
+from tool_loading import load_tool
+
 TINY_VIDEO = 'tests/tools/configs/tiny_video.py'
 
 
-def load_tool(path):
-    """A script under tools/ as a module (tools/ is not a package)."""
-    spec = importlib.util.spec_from_file_location(osp.splitext(osp.basename(path))[0], path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope='module')

@@ -74,7 +74,8 @@ def main():
     options = Options(mode=args.mode, batch=args.batch, amp=args.amp, compile=args.compile, device=args.device,
                       threads=args.threads, cfg_options=args.cfg_options)
     results = run(subjects(args), options, repeat=args.repeat, warmup=args.warmup)
-    print(f'\n{args.mode} step, batch {args.batch}, {args.device}, threads {torch.get_num_threads() if not args.threads else args.threads}'
+    threads = args.threads or torch.get_num_threads()
+    print(f'\n{args.mode} step, batch {args.batch}, {args.device}, threads {threads}'
           f'{", amp" if args.amp else ""}{", compiled" if args.compile else ""}, median of {args.repeat}')
     print(format_table(results))
     if args.json:

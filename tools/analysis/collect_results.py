@@ -27,7 +27,7 @@ import re
 import sys
 from pathlib import Path
 
-from loki_video.engine.parameter_report_hook import PARAMETERS_FILE
+from loki_video.engine.hooks.parameter_report_hook import PARAMETERS_FILE
 
 REPO = Path(__file__).resolve().parents[2]
 PAPER_RESULTS = REPO / 'data' / 'paper_results' / 'loki_image_classification.csv'

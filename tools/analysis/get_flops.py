@@ -14,7 +14,7 @@ import json
 
 from loki_video.analysis.flops import count_flops
 from loki_video.config import DictAction, build_model, load_config
-from loki_video.engine.views import parse_views
+from loki_video.datasets.multi_view import parse_views
 from loki_video.models.peft import count_parameters
 
 

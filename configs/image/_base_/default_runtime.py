@@ -1,4 +1,4 @@
-# Runtime of the image (mmpretrain) configs: the video runtime (hooks, tunable-only
+# Runtime of the image (mmpretrain) configs: the video runtime (runner and its hooks, tunable-only
 # checkpoints, logging, environment) with mmpretrain's registries and visualizer.
 _base_ = ['../../_base_/default_runtime.py']
 default_scope = 'mmpretrain'
@@ -8,12 +8,7 @@ default_hooks = dict(
     checkpoint=dict(max_keep_ckpts=1),
     visualization=dict(type='VisualizationHook', enable=False))
 
-# The video runtime's list without its bad-video report.
-custom_hooks = [
-    dict(type='ParameterReportHook'),
-    dict(type='EpochSeedHook'),
-    dict(type='TunableCheckpointHook'),
-]
+custom_hooks = []  # the video runtime's bad-video report has no image counterpart
 
 visualizer = dict(type='UniversalVisualizer')
 randomness = dict(seed=0, deterministic=False)

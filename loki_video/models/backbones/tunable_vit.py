@@ -1,18 +1,21 @@
 """The slot-holding ViT backbone shared by the video and image configs."""
 import torch
-from timm.layers import resample_abs_pos_embed
 from timm.models.vision_transformer import VisionTransformer
 from torch import nn
 
+from loki_video.checkpoints.pretrained import load_pretrained
+
 from ..peft import PromptTokens, add_lora_to_attention, apply_freeze_policy, build_tuning_module
+from ..peft.freeze_policy import report_group
 from .aim_block import AIMBlock
 from .archs import resolve_arch
 
 SLOT_NAMES = ('temporal_in', 'temporal', 'spatial', 'mlp')
 
 
-class TunableViT(nn.Module):
-    """A frozen image ViT whose blocks hold tuning slots (AIM layout).
+class TunableViT(VisionTransformer):
+    """A frozen image ViT whose blocks hold tuning slots (AIM layout): timm's
+    ``VisionTransformer`` with :class:`AIMBlock` blocks, built without a classifier.
 
     Registered in the mmaction2 and mmpretrain model registries under the same
     name, so video and image configs build it with ``type='TunableViT'``.
@@ -36,7 +39,7 @@ class TunableViT(nn.Module):
             the rest is frozen here, at build time.
         drop_path_rate: stochastic depth, linearly increasing over blocks.
         with_cp: activation checkpointing in every block.
-        pretrained: a checkpoint path or a known name (see ``models.convert``),
+        pretrained: a checkpoint path or a known name (see ``loki_video.checkpoints``),
             loaded at build time before the freeze policy.
 
     Shapes: (N, C, T, H, W) -> (N, D, T, 1, 1) per-frame class features (for
@@ -46,19 +49,12 @@ class TunableViT(nn.Module):
     def __init__(self, arch='clip-b16', img_size=224, num_frames=8, slots=None, mlp_scale=0.5,
                  lora=None, num_prompts=0, trainable=('slots', 'temporal_embed', 'final_norm'),
                  drop_path_rate=0.0, with_cp=False, pretrained=None):
-        super().__init__()
         spec = resolve_arch(arch)
-        vit = VisionTransformer(img_size=img_size, num_classes=0, block_fn=AIMBlock,
-                                dynamic_img_size=True, drop_path_rate=drop_path_rate, **spec)
-        self.embed_dim = vit.embed_dim
+        super().__init__(img_size=img_size, num_classes=0, block_fn=AIMBlock, dynamic_img_size=True,
+                         drop_path_rate=drop_path_rate, weight_init='skip', **spec)
+        super().init_weights()  # timm's initialisation, before the tuning modules exist
         self.num_frames = num_frames
         self.with_cp = with_cp
-        self.patch_embed = vit.patch_embed
-        self.cls_token = vit.cls_token
-        self.pos_embed = vit.pos_embed
-        self.norm_pre = vit.norm_pre
-        self.blocks = vit.blocks
-        self.norm = vit.norm
         if num_frames > 1:
             self.temporal_embed = nn.Parameter(torch.zeros(1, num_frames, self.embed_dim))
         self.prompt = PromptTokens(self.embed_dim, num_prompts, spec['patch_size']) if num_prompts else None
@@ -68,8 +64,7 @@ class TunableViT(nn.Module):
                 add_lora_to_attention(block.attn, **lora)
         self.pretrained = pretrained
         if pretrained is not None:
-            from ..convert import load_pretrained
-            load_pretrained(self, pretrained)
+            self.load_pretrained(pretrained)
         self.trainable = tuple(trainable)
         apply_freeze_policy(self, self.trainable)
 
@@ -81,6 +76,12 @@ class TunableViT(nn.Module):
             block.mlp_scale = mlp_scale
             for name in SLOT_NAMES:
                 setattr(block, f'{name}_slot', build_tuning_module(slots.get(name), self.embed_dim))
+
+    def load_pretrained(self, source):
+        """Load the pretrained checkpoint ``source`` (a path or a name from
+        ``loki_video.checkpoints.KNOWN_WEIGHTS``); returns (missing, unexpected) keys."""
+        pretrained_keys = {key for key in self.state_dict() if report_group(key) == 'pretrained'}
+        return load_pretrained(self, source, pretrained_keys)
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         """Refuse a state dict without the frozen weights when this backbone has no pretrained file.
@@ -101,7 +102,7 @@ class TunableViT(nn.Module):
                     '`python tools/export_checkpoint.py CONFIG CHECKPOINT OUT.pth` and load that')
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
-    def init_weights(self):
+    def init_weights(self, mode=''):
         """Nothing to do: weights are set at build time (random, then ``pretrained``).
 
         mmengine calls this only when training starts; re-initialising here
@@ -109,15 +110,11 @@ class TunableViT(nn.Module):
         """
 
     def embed(self, x):
-        """(B, C, H, W) -> (B, 1 + P + L, D): patches, class token, positions, prompts."""
-        x = self.patch_embed(x)                                   # (B, h, w, D)
-        batch, h, w, dim = x.shape
-        pos_embed = self.pos_embed
-        if (h, w) != self.patch_embed.grid_size:
-            pos_embed = resample_abs_pos_embed(pos_embed, (h, w), self.patch_embed.grid_size,
-                                               num_prefix_tokens=1)
-        x = torch.cat([self.cls_token.expand(batch, -1, -1), x.reshape(batch, h * w, dim)], dim=1)
-        x = x + pos_embed
+        """(B, C, H, W) -> (B, 1 + P + L, D): patches, class token, positions, prompts.
+
+        timm's ``_pos_embed`` resamples the positional embedding to another input resolution.
+        """
+        x = self._pos_embed(self.patch_embed(x))                  # (B, 1 + L, D)
         if self.prompt is not None:
             x = self.prompt(x)
         return x

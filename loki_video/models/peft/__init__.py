@@ -9,11 +9,11 @@ there (or in mmaction2's or mmpretrain's ``MODELS``) and imported through the co
 from mmengine.registry import MODELS
 
 from .adapter import Adapter
+from .freeze_policy import apply_freeze_policy
 from .kan import KAN, KANLinear
 from .kan_adapter import KANAdapter
-from .lora import LoRALinear, add_lora_to_attention
 from .loki import LoKi
-from .freeze_policy import apply_freeze_policy
+from .lora import LoRALinear, add_lora_to_attention
 from .parameter_count import count_parameters, format_parameter_report
 from .prompt import PromptTokens
 

@@ -24,7 +24,6 @@ import math
 from typing import NamedTuple, Tuple
 
 import torch
-import torch.nn.functional as F
 
 __all__ = ['CardinalTerms', 'SplineLinear', 'cardinal_terms', 'cox_de_boor_bases', 'uniform_bspline_bases']
 
@@ -43,8 +42,8 @@ def cardinal_terms(order: int) -> CardinalTerms:
                          'splines have no derivative to train the input side with')
     half = (order + 1) / 2
     return CardinalTerms(order, half, tuple(
-        ((-1) ** l * math.comb(order + 1, l) / math.factorial(order), half - l)
-        for l in range(math.ceil(half))))
+        ((-1) ** k * math.comb(order + 1, k) / math.factorial(order), half - k)
+        for k in range(math.ceil(half))))
 
 
 def cox_de_boor_bases(x: torch.Tensor, knots: torch.Tensor, order: int) -> torch.Tensor:

@@ -10,7 +10,6 @@ from mmengine.registry import HOOKS
 
 from loki_video.models.peft import count_parameters, format_parameter_report
 
-
 PARAMETERS_FILE = 'parameters.json'
 
 

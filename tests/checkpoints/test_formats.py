@@ -1,4 +1,4 @@
-"""Checkpoint formats: AIM official keys, safety, errors that say what is wrong."""
+"""Checkpoint formats and pretrained loading: AIM official keys, safety, errors that say what is wrong."""
 import os
 import re
 import socket
@@ -7,41 +7,12 @@ import time
 import pytest
 import torch
 
-from loki_video.models import convert
+from loki_video.checkpoints import formats, pretrained
 from loki_video.models.backbones import TunableViT
 
-AIM_SLOTS = dict(temporal=dict(type='Adapter'), spatial=dict(type='Adapter'), mlp=dict(type='Adapter'),
-                 temporal_in=dict(type='Adapter'))
+from checkpoint_samples import AIM_SLOTS, aim_official_checkpoint
+
 TINY = dict(arch='tiny', img_size=32, num_frames=4)
-
-
-def aim_official_checkpoint(width=64, depth=2, frames=4, classes=5):
-    """A checkpoint laid out like AIM's released models (vit_clip.py + mmaction 0.x recognizer)."""
-    torch.manual_seed(0)
-    sd = {'backbone.conv1.weight': torch.randn(width, 3, 16, 16),
-          'backbone.class_embedding': torch.randn(width),
-          'backbone.positional_embedding': torch.randn(5, width),
-          'backbone.temporal_embedding': torch.randn(1, frames, width),
-          'backbone.ln_pre.weight': torch.randn(width), 'backbone.ln_pre.bias': torch.randn(width),
-          'backbone.ln_post.weight': torch.randn(width), 'backbone.ln_post.bias': torch.randn(width),
-          'cls_head.fc_cls.weight': torch.randn(classes, width), 'cls_head.fc_cls.bias': torch.randn(classes)}
-    for i in range(depth):
-        p = f'backbone.transformer.resblocks.{i}.'
-        sd.update({p + 'attn.in_proj_weight': torch.randn(3 * width, width),
-                   p + 'attn.in_proj_bias': torch.randn(3 * width),
-                   p + 'attn.out_proj.weight': torch.randn(width, width),
-                   p + 'attn.out_proj.bias': torch.randn(width),
-                   p + 'ln_1.weight': torch.randn(width), p + 'ln_1.bias': torch.randn(width),
-                   p + 'ln_2.weight': torch.randn(width), p + 'ln_2.bias': torch.randn(width),
-                   p + 'mlp.c_fc.weight': torch.randn(4 * width, width), p + 'mlp.c_fc.bias': torch.randn(4 * width),
-                   p + 'mlp.c_proj.weight': torch.randn(width, 4 * width), p + 'mlp.c_proj.bias': torch.randn(width)})
-        for adapter in ('S_Adapter', 'T_Adapter', 'T_Adapter_in', 'MLP_Adapter'):
-            sd.update({p + f'{adapter}.D_fc1.weight': torch.randn(width // 4, width),
-                       p + f'{adapter}.D_fc1.bias': torch.randn(width // 4),
-                       p + f'{adapter}.D_fc2.weight': torch.randn(width, width // 4),
-                       p + f'{adapter}.D_fc2.bias': torch.randn(width)})
-    return {'state_dict': sd, 'meta': {'epoch': 30}}
-
 
 def test_aim_official_checkpoint_loads_every_key(tmp_path):
     checkpoint = aim_official_checkpoint()
@@ -67,11 +38,11 @@ def test_aim_official_checkpoint_loads_every_key(tmp_path):
     for ours_key, theirs in pairs.items():
         assert torch.equal(ours[ours_key], theirs), ours_key
     # Every tensor of the AIM backbone has a home in ours (none silently dropped).
-    converted, fmt = convert.convert_to_backbone(sd)
+    converted, fmt = formats.convert_to_backbone(sd, model)
     assert fmt == 'aim'
     assert set(converted) == {k for k in ours if not k.endswith('.grid')}
 
-    full = convert.convert_to_recognizer(sd)
+    full = formats.convert_to_recognizer(sd, model)
     assert torch.equal(full['cls_head.fc_cls.weight'], sd['cls_head.fc_cls.weight'])
     assert torch.equal(full['backbone.blocks.0.spatial_slot.fc1.weight'],
                        sd['backbone.transformer.resblocks.0.S_Adapter.D_fc1.weight'])
@@ -103,7 +74,7 @@ def test_pickled_code_is_never_executed(tmp_path):
     path = tmp_path / 'evil.pth'
     torch.save({'state_dict': {'cls_token': torch.zeros(1)}, 'payload': RunsCodeWhenUnpickled()}, path)
     with pytest.raises(RuntimeError, match='refusing to load'):
-        convert.read_state_dict(path)
+        formats.read_state_dict(path)
     assert not os.path.exists(marker)
 
 
@@ -114,23 +85,23 @@ def test_missing_file_names_the_path(tmp_path):
 
 def test_known_name_offline_says_where_to_put_the_file(tmp_path, monkeypatch):
     cache = tmp_path / 'clip' / 'ViT-B-16.pt'
-    monkeypatch.setitem(convert.KNOWN_WEIGHTS, 'openai-clip-vit-b16', (str(cache), 'no_such_timm_model'))
+    monkeypatch.setitem(pretrained.KNOWN_WEIGHTS, 'openai-clip-vit-b16', (str(cache), 'no_such_timm_model'))
     with pytest.raises(FileNotFoundError) as error:
-        convert.resolve_source('openai-clip-vit-b16')
+        pretrained.resolve_source('openai-clip-vit-b16')
     assert str(cache) in str(error.value) and 'pretrained=' in str(error.value)
 
 
 def test_known_name_offline_fails_at_once_without_a_chained_traceback(tmp_path, monkeypatch):
     cache = tmp_path / 'clip' / 'ViT-B-16.pt'
-    monkeypatch.setitem(convert.KNOWN_WEIGHTS, 'openai-clip-vit-b16',
+    monkeypatch.setitem(pretrained.KNOWN_WEIGHTS, 'openai-clip-vit-b16',
                         (str(cache), 'vit_base_patch16_clip_quickgelu_224.openai'))
 
     def no_network(*args, **kwargs):
         raise OSError('Name or service not known')
     monkeypatch.setattr(socket, 'create_connection', no_network)
     start = time.time()
-    with pytest.raises(FileNotFoundError, match=r'out of reach \(offline\)\. Place the file at ' + re.escape(str(cache))) \
-            as error:
+    expected = r'out of reach \(offline\)\. Place the file at ' + re.escape(str(cache))
+    with pytest.raises(FileNotFoundError, match=expected) as error:
         TunableViT(pretrained='openai-clip-vit-b16', **TINY)
     assert time.time() - start < 5
     assert error.value.__cause__ is None
@@ -149,5 +120,5 @@ def test_missing_and_unexpected_keys_are_reported(tmp_path):
     sd['blocks.0.extra.weight'] = torch.zeros(1)
     path = tmp_path / 'ours.pth'
     torch.save(sd, path)
-    missing, unexpected = convert.load_pretrained(TunableViT(**TINY), str(path))
+    missing, unexpected = TunableViT(**TINY).load_pretrained(str(path))
     assert missing == ['norm.weight'] and unexpected == ['blocks.0.extra.weight']

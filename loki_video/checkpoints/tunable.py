@@ -15,7 +15,11 @@ tensors, so the load is exact and still strict.
 Without a pretrained file (``pretrained=None``: random frozen weights, as in
 tests and demos) and when nothing is frozen, the full state dict is saved.
 Foreign checkpoints (AIM's released models) are converted to recognizer keys
-with :func:`loki_video.models.convert.convert_to_recognizer` on loading.
+with :func:`loki_video.checkpoints.formats.convert_to_recognizer` on loading.
+
+``TunableCheckpointHook`` (``loki_video.engine.hooks``) calls :func:`strip_frozen` and
+:func:`restore` for every checkpoint a run saves and loads; :func:`loki_video.checkpoints.load_checkpoint`
+calls :func:`restore` for tools/test.py and ``loki_video.apis``.
 
 Loading is exact or it fails: a checkpoint that leaves a parameter or buffer of the model
 unset, holds a key the model lacks, or a tensor of another shape (a head for another number of
@@ -38,9 +42,8 @@ import re
 from collections import OrderedDict
 from functools import lru_cache
 
-from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
-from mmengine.registry import HOOKS
+from .formats import convert_to_recognizer, detect_format, unwrap_state_dict
+from .pretrained import resolve_source
 
 META_KEY = 'tunable_checkpoint'
 MODES = ('tunable', 'full')
@@ -97,7 +100,6 @@ def pretrained_source(cfg):
 
 def describe_pretrained(source):
     """``dict(pretrained, pretrained_file, pretrained_sha256)`` of a pretrained source."""
-    from loki_video.models.convert import resolve_source
     path = os.path.abspath(resolve_source(source))
     return dict(pretrained=source, pretrained_file=path, pretrained_sha256=file_sha256(path))
 
@@ -113,22 +115,17 @@ def _listing(keys):
     return ', '.join(keys[:LISTED_KEYS]) + more
 
 
-def extract_state_dict(checkpoint):
+def extract_state_dict(checkpoint, model):
     """Put the model weights of any checkpoint layout under ``checkpoint['state_dict']``, in place.
 
     Handles mmengine checkpoints, ``{'model': ...}``/``{'module': ...}``
     wrappers and flat state dicts; strips a DDP ``module.`` prefix and
-    converts foreign formats (AIM) to recognizer keys.
+    converts foreign formats (AIM) to the recognizer keys of ``model``.
 
     Returns:
         the state dict now stored in ``checkpoint['state_dict']``.
     """
-    from loki_video.models.convert import convert_to_recognizer, detect_format
-    state_dict = checkpoint
-    for wrapper in ('state_dict', 'model', 'module'):
-        if isinstance(checkpoint.get(wrapper), dict):
-            state_dict = checkpoint[wrapper]
-            break
+    state_dict = unwrap_state_dict(checkpoint)
     if state_dict is checkpoint:
         state_dict = dict(checkpoint)
         checkpoint.clear()
@@ -137,8 +134,8 @@ def extract_state_dict(checkpoint):
         fmt = detect_format(state_dict)
     except ValueError:
         fmt = None  # not a backbone checkpoint we know: load it as it is
-    if fmt not in (None, 'loki_video'):
-        state_dict = OrderedDict(convert_to_recognizer(state_dict))
+    if fmt not in (None, 'loki_video') and hasattr(model, 'backbone'):
+        state_dict = OrderedDict(convert_to_recognizer(state_dict, model.backbone))
     checkpoint['state_dict'] = state_dict
     return state_dict
 
@@ -169,97 +166,79 @@ def check_fit(state_dict, own):
     raise CheckpointMismatchError('the checkpoint does not fit the model: ' + '; '.join(problems) + '. ' + advice)
 
 
-def _resuming(runner):
-    """Whether mmengine's ``load_or_resume`` is resuming (it restores a run of this very config)."""
-    if not getattr(runner, '_resume', False):
-        return False
-    from mmengine.runner import find_latest_checkpoint
-    return runner._load_from is not None or find_latest_checkpoint(runner.work_dir) is not None
+def strip_frozen(checkpoint, model, cfg):
+    """Drop the frozen parameters of ``model`` from ``checkpoint['state_dict']`` and record the
+    pretrained file in ``checkpoint['meta']``, in place.
 
-
-@HOOKS.register_module()
-class TunableCheckpointHook(Hook):
-    """Save tunable-only checkpoints and load them (and foreign ones) safely.
-
-    Registered in mmengine's root registry, so video (mmaction) and image
-    (mmpretrain) configs both find it. See the module docstring.
+    Returns:
+        None, or why the full state dict is kept (``checkpoint_cfg.mode``, nothing frozen, or no
+        pretrained file to restore the frozen weights from).
     """
+    settings = checkpoint_settings(cfg)
+    meta = checkpoint.setdefault('meta', {})
+    frozen = frozen_parameter_names(model)
+    source = pretrained_source(cfg)
+    if settings['mode'] == 'full' or not frozen or source is None:
+        meta[META_KEY] = dict(mode='full')
+        return ('checkpoint_cfg.mode is "full"' if settings['mode'] == 'full'
+                else 'no parameter is frozen' if not frozen
+                else 'model.backbone.pretrained is None, so the frozen weights are random '
+                     'and must be stored to be restored')
+    state_dict = checkpoint['state_dict']
+    checkpoint['state_dict'] = OrderedDict((k, v) for k, v in state_dict.items() if k not in frozen)
+    meta[META_KEY] = dict(mode='tunable', frozen_keys=len(state_dict) - len(checkpoint['state_dict']),
+                          **describe_pretrained(source))
+    return None
 
-    def __init__(self):
-        self._announced_full = False
 
-    @staticmethod
-    def _model(runner):
-        return runner.model.module if is_model_wrapper(runner.model) else runner.model
+def restore(checkpoint, model, cfg, logger, resuming=False):
+    """Make ``checkpoint['state_dict']`` set every tensor of ``model``, in place, or raise.
 
-    def _announce_full(self, runner, reason):
-        if not self._announced_full:
-            runner.logger.info(f'saving full checkpoints: {reason}')
-            self._announced_full = True
-
-    def before_save_checkpoint(self, runner, checkpoint):
-        """Drop frozen parameters from ``checkpoint['state_dict']`` and record the pretrained file."""
-        settings = checkpoint_settings(runner.cfg)
-        meta = checkpoint.setdefault('meta', {})
-        frozen = frozen_parameter_names(self._model(runner))
-        source = pretrained_source(runner.cfg)
-        if settings['mode'] == 'full' or not frozen or source is None:
-            reason = ('checkpoint_cfg.mode is "full"' if settings['mode'] == 'full'
-                      else 'no parameter is frozen' if not frozen
-                      else 'model.backbone.pretrained is None, so the frozen weights are random '
-                           'and must be stored to be restored')
-            self._announce_full(runner, reason)
-            meta[META_KEY] = dict(mode='full')
-            return
-        state_dict = checkpoint['state_dict']
-        checkpoint['state_dict'] = OrderedDict((k, v) for k, v in state_dict.items() if k not in frozen)
-        meta[META_KEY] = dict(mode='tunable', frozen_keys=len(state_dict) - len(checkpoint['state_dict']),
-                              **describe_pretrained(source))
-
-    def after_load_checkpoint(self, runner, checkpoint):
-        """Convert, verify the pretrained file, complete a tunable-only state dict, then refuse any
-        checkpoint that does not set every tensor of the model with its shape."""
-        settings = checkpoint_settings(runner.cfg)
-        state_dict = extract_state_dict(checkpoint)
-        model = self._model(runner)
-        own = model.state_dict()
-        record = (checkpoint.get('meta') or {}).get(META_KEY) or {}
-        if record.get('mode') == 'tunable':
-            self._check_pretrained(runner, record, settings)
-            for key in frozen_parameter_names(model) - state_dict.keys():
-                state_dict[key] = own[key]
-        if settings['reinit'] and not _resuming(runner):
-            self._drop_reinit(runner, state_dict, own, settings['reinit'])
-        check_fit(state_dict, own)
-
-    @staticmethod
-    def _drop_reinit(runner, state_dict, own, reinit):
-        """Put the model's own tensors under the ``reinit`` modules into ``state_dict`` (so they stay as
-        built) and log which they are."""
-        def under(key, name):
-            return key == name or key.startswith(name + '.')
-        kept = [key for key in own if any(under(key, name) for name in reinit)]
-        unknown = [name for name in reinit if not any(under(key, name) for key in own)]
-        if unknown:
-            raise ValueError(f'checkpoint_cfg.reinit names {unknown}, which the model does not have; '
-                             f'its modules are {sorted({key.split(".")[0] for key in own})}')
-        for key in kept:
+    Converts foreign formats, checks a tunable-only checkpoint's pretrained file and completes it
+    with the model's frozen tensors, keeps the ``checkpoint_cfg.reinit`` modules as built (unless
+    ``resuming``), then refuses anything that does not fit (:func:`check_fit`).
+    """
+    settings = checkpoint_settings(cfg)
+    state_dict = extract_state_dict(checkpoint, model)
+    own = model.state_dict()
+    record = (checkpoint.get('meta') or {}).get(META_KEY) or {}
+    if record.get('mode') == 'tunable':
+        check_pretrained_file(cfg, record, settings, logger)
+        for key in frozen_parameter_names(model) - state_dict.keys():
             state_dict[key] = own[key]
-        runner.logger.warning(f'checkpoint_cfg.reinit: {len(kept)} tensors keep their initial values '
-                              f'(not loaded from the checkpoint): {_listing(kept)}')
+    if settings['reinit'] and not resuming:
+        keep_reinit_modules(state_dict, own, settings['reinit'], logger)
+    check_fit(state_dict, own)
 
-    def _check_pretrained(self, runner, record, settings):
-        """Refuse a tunable-only checkpoint whose pretrained file differs from the config's."""
-        source = pretrained_source(runner.cfg)
-        current = describe_pretrained(source) if source is not None else \
-            dict(pretrained_file=None, pretrained_sha256=None)
-        if current['pretrained_sha256'] == record['pretrained_sha256']:
-            return
-        message = (f"this tunable-only checkpoint was trained on {record['pretrained_file']} "
-                   f"(sha256 {record['pretrained_sha256']}) but the model was built from "
-                   f"{current['pretrained_file']} (sha256 {current['pretrained_sha256']}); "
-                   'set model.backbone.pretrained to the original file')
-        if not settings['allow_pretrained_mismatch']:
-            raise RuntimeError(message + ', or accept the mismatch with '
-                               '--cfg-options checkpoint_cfg.allow_pretrained_mismatch=True')
-        runner.logger.warning(message + ' (allowed by checkpoint_cfg.allow_pretrained_mismatch)')
+
+def keep_reinit_modules(state_dict, own, reinit, logger):
+    """Put the model's own tensors under the ``reinit`` modules into ``state_dict`` (so they stay as
+    built) and log which they are."""
+    def under(key, name):
+        return key == name or key.startswith(name + '.')
+    kept = [key for key in own if any(under(key, name) for name in reinit)]
+    unknown = [name for name in reinit if not any(under(key, name) for key in own)]
+    if unknown:
+        raise ValueError(f'checkpoint_cfg.reinit names {unknown}, which the model does not have; '
+                         f'its modules are {sorted({key.split(".")[0] for key in own})}')
+    for key in kept:
+        state_dict[key] = own[key]
+    logger.warning(f'checkpoint_cfg.reinit: {len(kept)} tensors keep their initial values '
+                   f'(not loaded from the checkpoint): {_listing(kept)}')
+
+
+def check_pretrained_file(cfg, record, settings, logger):
+    """Refuse a tunable-only checkpoint whose pretrained file differs from the config's."""
+    source = pretrained_source(cfg)
+    current = describe_pretrained(source) if source is not None else \
+        dict(pretrained_file=None, pretrained_sha256=None)
+    if current['pretrained_sha256'] == record['pretrained_sha256']:
+        return
+    message = (f"this tunable-only checkpoint was trained on {record['pretrained_file']} "
+               f"(sha256 {record['pretrained_sha256']}) but the model was built from "
+               f"{current['pretrained_file']} (sha256 {current['pretrained_sha256']}); "
+               'set model.backbone.pretrained to the original file')
+    if not settings['allow_pretrained_mismatch']:
+        raise RuntimeError(message + ', or accept the mismatch with '
+                           '--cfg-options checkpoint_cfg.allow_pretrained_mismatch=True')
+    logger.warning(message + ' (allowed by checkpoint_cfg.allow_pretrained_mismatch)')

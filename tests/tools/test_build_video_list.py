@@ -1,14 +1,10 @@
 import json
-import os.path as osp
-import sys
 
 import pytest
 
-sys.path.insert(
-    0,
-    osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
-             'tools', 'data'))
-import build_video_list  # noqa: E402
+from tool_loading import load_tool
+
+build_video_list = load_tool('tools/data/build_video_list.py')
 
 
 def _lines(path):

@@ -1,15 +1,12 @@
 import json
 import os.path as osp
-import sys
 
 import decord
 import pytest
 
-sys.path.insert(
-    0,
-    osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
-             'tools', 'data'))
-import check_videos  # noqa: E402
+from tool_loading import load_tool
+
+check_videos = load_tool('tools/data/check_videos.py')
 
 
 def _status_by_line(report):

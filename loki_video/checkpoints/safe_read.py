@@ -1,4 +1,4 @@
-"""``torch.load`` that never runs code from a checkpoint file.
+"""Reading checkpoint files without running code from them.
 
 Checkpoints are read with ``weights_only=True``. mmengine's own training
 checkpoints also pickle a few harmless objects (the message hub's
@@ -8,11 +8,14 @@ its statistics methods as ``getattr(HistoryBuffer, 'mean')``: ``getattr``
 is replaced by a version that only looks up public methods of that class.
 """
 import collections
+import os
 import pickle
 
 import numpy as np
 import torch
 from mmengine.logging.history_buffer import HistoryBuffer
+
+from .torchscript_archive import is_torchscript_archive, read_torchscript_tensors
 
 
 def _numpy_globals():
@@ -67,3 +70,23 @@ def safe_torch_load(path, map_location='cpu'):
                 f'{path}: refusing to load, the file holds Python objects that would run code '
                 f'when unpickled ({str(error).splitlines()[0][:200]}). Save plain tensors '
                 '(a state_dict) or safetensors instead.') from error
+
+
+def read_checkpoint_file(path, map_location='cpu'):
+    """What a local checkpoint file holds, read without running any of its code.
+
+    ``.safetensors``: a ``{key: tensor}`` dict; TorchScript archives: the tensors of the module
+    tree (:mod:`.torchscript_archive`); any other file: :func:`safe_torch_load`.
+
+    Raises:
+        FileNotFoundError: naming ``path`` when it does not exist.
+    """
+    path = os.path.expanduser(os.fspath(path))
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f'checkpoint {path} does not exist')
+    if path.endswith('.safetensors'):
+        from safetensors.torch import load_file
+        return load_file(path, device=map_location if isinstance(map_location, str) else 'cpu')
+    if is_torchscript_archive(path):
+        return read_torchscript_tensors(path)
+    return safe_torch_load(path, map_location=map_location)

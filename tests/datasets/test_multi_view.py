@@ -2,7 +2,7 @@
 import pytest
 from mmengine.config import Config
 
-from loki_video.engine.views import count_views, parse_views, set_views
+from loki_video.datasets.multi_view import count_views, parse_views, set_views
 
 
 def video_test_cfg(crop='CenterCrop'):

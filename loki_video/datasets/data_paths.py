@@ -1,9 +1,10 @@
-"""Check the data files of a config's dataloaders before anything slow (model, weights) is built.
+"""Every check that a dataset's files exist, before anything slow (model, weights) is built.
 
 The Runner builds the model, loading its pretrained weights, long before it
 builds the datasets; a wrong path would only show after that. The tools call
 :func:`check_data_paths` first, so a missing annotation file or data folder
-fails within seconds with the config key and the path.
+fails within seconds with the config key and the path. :func:`missing_paths` knows the files
+inside the folders of mmpretrain's datasets (``CheckedDataset`` checks them when it builds one).
 """
 import inspect
 import os.path as osp
@@ -11,6 +12,18 @@ import os.path as osp
 from mmengine.registry import DATASETS
 
 DATA_README = 'data/README.md'
+# Paths each mmpretrain dataset reads, relative to ``data_root`` (``{split}`` is filled in).
+EXPECTED_FILES = {
+    'CIFAR10': ('cifar-10-batches-py/data_batch_1', 'cifar-10-batches-py/test_batch',
+                'cifar-10-batches-py/batches.meta'),
+    'CIFAR100': ('cifar-100-python/train', 'cifar-100-python/test', 'cifar-100-python/meta'),
+    'MNIST': ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte',
+              't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'),
+    'Food101': ('images', 'meta/{split}.txt'),
+    'DTD': ('images', 'imdb/imdb.mat'),
+    'FGVCAircraft': ('data/images', 'data/images_variant_{split}.txt'),
+}
+EXPECTED_FILES['FashionMNIST'] = EXPECTED_FILES['MNIST']
 
 
 def _downloads(dataset_cfg):
@@ -85,3 +98,13 @@ def check_data_paths(cfg, dataloaders):
             'missing data:\n  ' + '\n  '.join(missing) +
             f'\nPrepare the data as described in {DATA_README}, or point the config at it '
             'with --cfg-options KEY=PATH (keys as listed above).')
+
+
+def missing_paths(dataset_type, data_root, split=None, data_prefix='', ann_file=''):
+    """Expected paths of a dataset that do not exist (empty when all are there)."""
+    if isinstance(data_prefix, dict):
+        data_prefix = data_prefix.get('img_path', data_prefix.get('root', ''))
+    relative = [p.format(split=split) for p in EXPECTED_FILES.get(dataset_type, ())]
+    relative += [p for p in (data_prefix, ann_file) if p]
+    paths = [osp.join(data_root, p) for p in relative] or [data_root]
+    return [p for p in paths if not osp.exists(p)]

@@ -1,19 +1,21 @@
 """Tunable-only checkpoints: what is saved, exact restoration, the pretrained hash check, strictness."""
 import copy
-import importlib.util
 import io
 from pathlib import Path
 
 import pytest
 import torch
-from tiny_runner import make_runner, write_pretrained
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
+from loki_video.checkpoints import CheckpointMismatchError, file_sha256
+from loki_video.checkpoints.tunable import extract_state_dict
 from loki_video.config import load_config
-from loki_video.engine.tunable_checkpoint_hook import (CheckpointMismatchError, TunableCheckpointHook, extract_state_dict,
-                                                       file_sha256)
+from loki_video.engine.hooks import TunableCheckpointHook
 
-ROOT = Path(__file__).resolve().parents[2]
+from checkpoint_samples import AIM_SLOTS, aim_official_checkpoint
+from tiny_runner import make_runner, write_pretrained
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def saved_checkpoint(runner):
@@ -117,8 +119,9 @@ def test_head_of_another_size_is_refused_unless_started_afresh(tiny_cfg):
     assert all(torch.equal(v, head[k]) for k, v in runner.model.cls_head.state_dict().items())
     expected = trained.model.state_dict()
     assert all(torch.equal(v, expected[k]) for k, v in runner.model.state_dict().items() if k.startswith('backbone.'))
-    assert runner.logger.records[-1] == ('warning', 'checkpoint_cfg.reinit: 2 tensors keep their initial values '
-                                         '(not loaded from the checkpoint): cls_head.fc_cls.bias, cls_head.fc_cls.weight')
+    assert runner.logger.records[-1] == (
+        'warning', 'checkpoint_cfg.reinit: 2 tensors keep their initial values '
+        '(not loaded from the checkpoint): cls_head.fc_cls.bias, cls_head.fc_cls.weight')
     with pytest.raises(ValueError, match=r"reinit names \['head'\], which the model does not have"):
         tiny_cfg.checkpoint_cfg = dict(reinit=['head'])
         TunableCheckpointHook().after_load_checkpoint(runner, saved_checkpoint(trained))
@@ -145,16 +148,13 @@ def test_another_tuning_method_is_refused_without_a_way_to_random_weights(tiny_c
 
 def test_flat_ddp_state_dicts_are_unwrapped():
     checkpoint = {'module.backbone.norm.weight': torch.ones(2)}
-    state_dict = extract_state_dict(checkpoint)
+    state_dict = extract_state_dict(checkpoint, torch.nn.Module())
     assert list(checkpoint) == ['state_dict'] and list(state_dict) == ['backbone.norm.weight']
 
 
 def test_aim_released_checkpoint_loads_into_the_aim_recognizer(tiny_cfg):
-    spec = importlib.util.spec_from_file_location('convert_tests', ROOT / 'tests' / 'models' / 'test_convert.py')
-    convert_tests = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(convert_tests)
-    checkpoint = convert_tests.aim_official_checkpoint(width=64, depth=2, frames=4, classes=8)
-    tiny_cfg.model.backbone.slots = convert_tests.AIM_SLOTS
+    checkpoint = aim_official_checkpoint(width=64, depth=2, frames=4, classes=8)
+    tiny_cfg.model.backbone.slots = AIM_SLOTS
     runner = make_runner(tiny_cfg)
     TunableCheckpointHook().after_load_checkpoint(runner, checkpoint)
     _load_checkpoint_to_model(runner.model, checkpoint, strict=True)

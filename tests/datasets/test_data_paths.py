@@ -3,7 +3,7 @@ import pytest
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from loki_video.engine.data_paths import check_data_paths, dataset_paths
+from loki_video.datasets.data_paths import check_data_paths, dataset_paths
 
 
 def test_paths_are_joined_to_data_root_and_wrappers_followed(tmp_path):

@@ -1,0 +1,9 @@
+"""The hooks of a run, registered in mmengine's (or mmaction2's) ``HOOKS``."""
+from .accuracy_report_hook import AccuracyReportHook
+from .bad_sample_hook import BadSampleReportHook
+from .epoch_seed_hook import EpochSeedHook
+from .parameter_report_hook import ParameterReportHook
+from .tunable_checkpoint_hook import TunableCheckpointHook
+
+__all__ = ['AccuracyReportHook', 'BadSampleReportHook', 'EpochSeedHook', 'ParameterReportHook',
+           'TunableCheckpointHook']

@@ -1,0 +1,4 @@
+"""Evaluation: metrics, registered in mmaction2's ``METRICS``."""
+from .metrics import ValidAccMetric
+
+__all__ = ['ValidAccMetric']
