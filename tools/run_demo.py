@@ -21,7 +21,6 @@ Every run retrains from scratch with fixed seeds, so a rerun gives the same
 numbers. The output of each tool goes to <work-root>/logs/<step>.log.
 """
 import argparse
-import glob
 import json
 import os
 import os.path as osp
@@ -30,6 +29,9 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from mmengine.runner import find_latest_checkpoint
+
+from loki_video.analysis.logged_scalars import logged_values
 from loki_video.datasets.synthetic_actions import generate_dataset, generate_frame_dataset, split_count
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -113,25 +115,22 @@ def run_tool(args, step, tool_args, capture=False, threads=None):
 
 def last_checkpoint(work_dir):
     """The checkpoint that mmengine recorded in ``work_dir/last_checkpoint``."""
-    record = osp.join(REPO, work_dir, 'last_checkpoint')
-    if not osp.isfile(record):
-        raise StageError(f'{record} is missing: the training run in {work_dir} saved no checkpoint')
-    with open(record) as f:
-        path = f.read().strip()
+    path = find_latest_checkpoint(osp.join(REPO, work_dir))
+    if path is None:
+        raise StageError(f'{work_dir}/last_checkpoint is missing: the training run in {work_dir} saved no checkpoint')
     inside_repo = osp.isabs(path) and not osp.relpath(path, REPO).startswith('..')
     return osp.relpath(path, REPO) if inside_repo else path
 
 
 def last_val_accuracy(work_dir):
     """The last ``accuracy/top1`` (percent) that the training run in ``work_dir`` logged."""
-    found = None
-    for path in sorted(glob.glob(osp.join(REPO, work_dir, '*', 'vis_data', 'scalars.json'))):
-        with open(path) as f:
-            for line in f:
-                found = json.loads(line).get('accuracy/top1', found)
-    if found is None:
+    try:
+        values = logged_values(osp.join(REPO, work_dir), 'accuracy/top1')
+    except FileNotFoundError:
+        values = []
+    if not values:
         raise StageError(f'no accuracy/top1 in {work_dir}/*/vis_data/scalars.json: the run did not validate')
-    return found
+    return values[-1]
 
 
 def make_data(args, clock):

@@ -9,13 +9,12 @@ configs). CKPT may be a full or tunable-only checkpoint of this project or a for
 (AIM's released models), converted on loading.
 """
 import argparse
-import os
 import os.path as osp
 
 from loki_video.checkpoints import CheckpointMismatchError, refuse_reinit
 from loki_video.config import DictAction, load_config
 from loki_video.datasets.multi_view import count_views, get_test_pipeline, parse_views, set_views
-from loki_video.engine.launcher import LAUNCHERS, close_launcher, setup_launcher
+from loki_video.engine.launcher import close_launcher, parse_launch_args, setup_launcher
 from loki_video.engine.preflight import check_before_building
 from loki_video.engine.run_setup import build_runner, compile_test_step, set_work_dir
 
@@ -37,11 +36,7 @@ def parse_args():
                         help='torch.compile the test step (config key compile=True; the first batches compile)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                         help='override config keys, e.g. test_dataloader.num_workers=2')
-    parser.add_argument('--launcher', choices=LAUNCHERS, default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    return parse_launch_args(parser)
 
 
 def evaluators(cfg):

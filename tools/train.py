@@ -7,13 +7,12 @@
 Several processes: tools/dist_train.sh (torchrun) or tools/slurm_train.sh; see docs/training.md.
 """
 import argparse
-import os
 
 from mmengine.device import get_device
 
 from loki_video.checkpoints import CheckpointMismatchError, checkpoint_settings
 from loki_video.config import DictAction, load_config
-from loki_video.engine.launcher import LAUNCHERS, close_launcher, setup_launcher
+from loki_video.engine.launcher import close_launcher, parse_launch_args, setup_launcher
 from loki_video.engine.preflight import check_before_building, warn_random_frozen_backbone
 from loki_video.engine.run_setup import build_runner, set_work_dir
 
@@ -40,11 +39,7 @@ def parse_args():
                         help='save every weight, not only the tunable ones (checkpoint_cfg.mode=full)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                         help='override config keys, e.g. train_dataloader.batch_size=4')
-    parser.add_argument('--launcher', choices=LAUNCHERS, default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    return parse_launch_args(parser)
 
 
 def add_tensorboard(cfg):

@@ -44,18 +44,13 @@ test_pipeline = [
     dict(type='PackActionInputs')]
 
 
-def video_loader(split, pipeline, shuffle):
-    return dict(
-        batch_size=8,
-        num_workers=0,  # on a 2-core CPU a loader worker competes with the model
-        persistent_workers=False,
-        sampler=dict(type='DefaultSampler', shuffle=shuffle),
-        dataset=dict(ann_file=f'{data_root}/{split}_list.txt', data_prefix=dict(video=f'{data_root}/videos/{split}'),
-                     pipeline=pipeline))
-
-
-train_dataloader = video_loader('train', train_pipeline, True)
-val_dataloader = video_loader('val', test_pipeline, False)
+# The demo's loaders (loading in the training process) with your lists and folders.
+train_dataloader = dict(batch_size=8, dataset=dict(
+    ann_file=f'{data_root}/train_list.txt', data_prefix=dict(video=f'{data_root}/videos/train'),
+    pipeline=train_pipeline))
+val_dataloader = dict(batch_size=8, dataset=dict(
+    ann_file=f'{data_root}/val_list.txt', data_prefix=dict(video=f'{data_root}/videos/val'),
+    pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
 max_epochs = 10

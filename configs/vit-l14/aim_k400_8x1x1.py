@@ -6,17 +6,8 @@
 # noise: ClipLighting), at most 4 views through the backbone at once in testing,
 # and the backbone's tunable parameters (slots, temporal embedding, final norm)
 # at 0.1x the learning rate, the head at 1x (AIM's paramwise key 'backbone').
-# Optimisation: 8 videos per GPU, AdamW lr 3e-4.
-_base_ = ['../aim_k400_8x1x1.py']
-model = dict(
-    backbone=dict(arch='clip-l14', pretrained='openai-clip-vit-l14', drop_path_rate=0.2),
-    cls_head=dict(in_channels=1024),
-    test_cfg=dict(max_testing_views=4))
-# after the flip, before FormatShape and PackActionInputs
-train_transforms = [*_base_.train_transforms[:-2], dict(type='ClipLighting'), *_base_.train_transforms[-2:]]
-train_pipeline = [*_base_.train_pipeline[:2], *train_transforms]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-optim_wrapper = dict(paramwise_cfg=dict(custom_keys={
-    'backbone': dict(lr_mult=0.1),
-    'backbone.temporal_embed': dict(lr_mult=0.1, decay_mult=0.0),
-    'backbone.norm': dict(lr_mult=0.1, decay_mult=0.0)}))
+# Optimisation: AIM's (8 videos per GPU, AdamW lr 3e-4).
+_base_ = [
+    '../_base_/models/aim_vit_l14_clip.py', '../_base_/datasets/kinetics400_clip_lighting.py',
+    '../_base_/schedules/aim_adamw_30e_vit_l14.py', '../_base_/default_runtime.py']
+model = dict(cls_head=dict(num_classes=400))

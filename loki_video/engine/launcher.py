@@ -8,6 +8,7 @@ group with gloo from the launcher's environment variables and configures a
 CPU DDP wrapper; the Runner then skips ``init_dist`` because the process
 group already exists. With CUDA nothing changes.
 """
+import argparse
 import datetime
 import os
 import subprocess
@@ -18,6 +19,16 @@ from torch import distributed as torch_dist
 
 LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
 DEFAULT_MASTER_PORT = '29500'
+
+
+def parse_launch_args(parser):
+    """Add ``--launcher`` and ``--local-rank`` (what ``torch.distributed.launch`` passes) to the tool's
+    ``parser``, parse the command line and export ``LOCAL_RANK``; returns the arguments."""
+    parser.add_argument('--launcher', choices=LAUNCHERS, default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
 
 
 def _first_slurm_host(node_list):

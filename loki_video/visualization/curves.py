@@ -1,41 +1,22 @@
-"""Training curves from mmengine's logged scalars.
+"""Training curves from mmengine's logged scalars (:mod:`loki_video.analysis.logged_scalars`).
 
-mmengine's ``LocalVisBackend`` writes ``WORK_DIR/<timestamp>/vis_data/scalars.json``
-for every run: one JSON object per line. Training lines hold ``iter``,
-``epoch``, ``step`` (= iter), ``lr``, ``loss``, ... ; validation lines hold
-the metrics (``acc/top1`` for video, ``accuracy/top1`` for image configs) and
-``step``, which is the epoch when the log processor counts by epoch. Every
-point is placed at a training iteration: a validation point at the
-iteration of the training line logged just before it.
+Every point is placed at a training iteration: a validation point (whose ``step`` is the epoch
+when the log processor counts by epoch) at the iteration of the training line logged just
+before it.
 """
-import glob
-import json
 import os.path as osp
 from collections import defaultdict
 
+from loki_video.analysis.logged_scalars import read_runs
+
 DEFAULT_KEYS = ('loss', 'acc/top1', 'accuracy/top1', 'lr')
-
-
-def scalar_files(work_dir):
-    """``scalars.json`` of the training runs in ``work_dir``, oldest first.
-
-    A resumed run continues the iteration count of the one before, so all
-    are read in turn; runs without training lines (``tools/test.py``) are left out.
-    """
-    paths = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
-    if not paths:
-        raise FileNotFoundError(f'no {osp.join(work_dir, "<timestamp>", "vis_data", "scalars.json")}: '
-                                'is it the work dir of a training run (mmengine LocalVisBackend)?')
-    return paths
 
 
 def read_scalars(work_dir):
     """Curves of one work dir: ``{key: ([iteration, ...], [value, ...])}``."""
     curves = defaultdict(lambda: ([], []))
-    for path in scalar_files(work_dir):
-        with open(path) as f:
-            records = [json.loads(line) for line in f if line.strip()]
-        if not any('iter' in record for record in records):
+    for records in read_runs(work_dir):  # a resumed run continues the iteration count of the one before
+        if not any('iter' in record for record in records):  # a tools/test.py run
             continue
         iteration = 0
         for record in records:

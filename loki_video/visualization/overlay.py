@@ -1,5 +1,10 @@
 """Attention maps drawn over frames: heat-map overlays and a frames-by-overlays grid with a
-colour bar, the maps' range and a title."""
+colour bar, the maps' range and a title.
+
+mmengine's ``convert_overlay_heatmap`` scales every map to its own minimum and maximum; the
+overlays here share one range across a clip (so its frames compare) and draw a flat map as flat,
+which that function cannot be told to do.
+"""
 import cv2
 import numpy as np
 

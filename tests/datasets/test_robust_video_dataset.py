@@ -1,21 +1,15 @@
 import glob
-import logging
 import os.path as osp
 
 import cv2
 import numpy as np
 import pytest
-import torch
 from mmaction.registry import DATASETS, MODELS
-from mmaction.structures import ActionDataSample
-from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 from torch import nn
 
 from loki_video.datasets.robust_video_dataset import INVALID_KEY, SKIPPED_KEY, RobustVideoDataset
-from loki_video.engine.hooks.bad_sample_hook import BadSampleReportHook
-from loki_video.evaluation.metrics.valid_acc_metric import ValidAccMetric
 
 BAD = {
     'truncated.mp4': 'unreadable',
@@ -40,19 +34,6 @@ def _dataset_cfg(root, list_file, test_mode, **kwargs):
     return dict(type='RobustVideoDataset', ann_file=list_file,
                 data_prefix=dict(video=root), pipeline=_pipeline(test_mode),
                 test_mode=test_mode, **kwargs)
-
-
-@pytest.fixture
-def captured_log():
-    """Messages logged through the current MMLogger."""
-    init_default_scope('mmaction')
-    logger = MMLogger.get_instance(f'robust_{id(object())}')
-    messages = []
-    handler = logging.Handler(level=logging.INFO)
-    handler.emit = lambda record: messages.append(record.getMessage())
-    logger.addHandler(handler)
-    yield messages
-    logger.removeHandler(handler)
 
 
 def test_train_mode_replaces_bad_videos(mixed_videos, captured_log):
@@ -127,67 +108,6 @@ def test_missing_paths_point_to_readme(mixed_videos, tmp_path):
     bad_list.write_text('a video.mp4 3\n')
     with pytest.raises(ValueError, match='bad.txt.*delimiter'):
         DATASETS.build(_dataset_cfg(root, str(bad_list), False))
-
-
-def _prediction(label, scores, invalid=None):
-    sample = ActionDataSample().set_gt_labels(label)
-    sample.set_pred_score(torch.tensor(scores))
-    if invalid:
-        sample.set_metainfo({INVALID_KEY: invalid})
-    return sample.to_dict()
-
-
-def test_valid_acc_metric_excludes_flagged_samples(captured_log):
-    bad = dict(filename='videos/bad.mp4', reason='zero-byte file')
-    batch = [
-        _prediction(0, [0.9, 0.1]),
-        _prediction(1, [0.2, 0.8]),
-        _prediction(1, [0.7, 0.3], invalid=bad),
-    ]
-    metric = ValidAccMetric(metric_options=dict(top_k_accuracy=dict(
-        topk=(1, ))))
-    metric.process(None, batch)
-    results = metric.evaluate(3)
-    assert results == {
-        'acc/top1': 1.0, 'acc/mean1': 1.0, 'acc/evaluated': 2,
-        'acc/excluded': 1
-    }
-    assert any('videos/bad.mp4' in m for m in captured_log)
-
-    strict = ValidAccMetric(strict=True)
-    strict.process(None, batch)
-    with pytest.raises(RuntimeError, match='videos/bad.mp4.*zero-byte'):
-        strict.evaluate(3)
-
-
-class _FakeRunner:
-    epoch = 0
-
-    def __init__(self, logger):
-        self.logger = logger
-
-
-def test_hook_reports_counts_and_paths(captured_log):
-    logger = MMLogger.get_current_instance()
-    hook = BadSampleReportHook()
-    runner = _FakeRunner(logger)
-    skipped = [dict(filename='a.mp4', reason='missing file')]
-    sample = ActionDataSample()
-    sample.set_metainfo({SKIPPED_KEY: skipped})
-    hook.after_train_iter(runner, 0, dict(data_samples=[sample, sample]))
-    hook.after_train_epoch(runner)
-    assert any('Train epoch 1: 1 bad videos skipped (2 times)' in m
-               and 'a.mp4: missing file' in m for m in captured_log)
-    hook.after_train_epoch(runner)
-    assert captured_log[-1] == 'Train epoch 1: no bad videos'
-
-    invalid = ActionDataSample()
-    invalid.set_metainfo(
-        {INVALID_KEY: dict(filename='b.mp4', reason='zero-byte file')})
-    hook.after_test_iter(runner, 0, dict(data_samples=[invalid]))
-    hook.after_test_epoch(runner)
-    assert any('Test: 1 bad videos flagged invalid' in m
-               and 'b.mp4' in m for m in captured_log)
 
 
 @MODELS.register_module(force=True)

@@ -2,9 +2,12 @@
 import subprocess
 import sys
 
+import torch
 from timm.models.vision_transformer import VisionTransformer
 
 from loki_video.models.backbones import TunableViT
+from loki_video.models.backbones.aim_block import AIMBlock
+from loki_video.models.backbones.archs import resolve_arch
 
 PROBE = '''
 import sys
@@ -23,10 +26,13 @@ def test_importing_models_imports_no_hooks_metrics_or_datasets_and_registers_no_
     assert layers <= {'models', 'checkpoints', 'dependencies'}, layers
 
 
-def test_tunable_vit_is_timms_vision_transformer_with_its_keys():
+def test_tunable_vit_is_timms_vision_transformer_with_its_keys_and_initialisation():
+    torch.manual_seed(0)
     backbone = TunableViT(arch='tiny', img_size=32, num_frames=4, slots=dict(mlp=dict(type='LoKi')))
     assert isinstance(backbone, VisionTransformer)
-    plain = VisionTransformer(img_size=32, num_classes=0, patch_size=16, embed_dim=64, depth=2, num_heads=2,
-                              pre_norm=True)
+    torch.manual_seed(0)
+    plain = VisionTransformer(img_size=32, num_classes=0, block_fn=AIMBlock, dynamic_img_size=True,
+                              **resolve_arch('tiny'))
     extra = {k for k in backbone.state_dict() if 'slot' in k or k == 'temporal_embed'}
     assert set(backbone.state_dict()) - extra == set(plain.state_dict())
+    assert all(torch.equal(value, backbone.state_dict()[key]) for key, value in plain.state_dict().items())

@@ -29,15 +29,7 @@ TINY = {'model.backbone.arch': 'tiny', 'model.backbone.pretrained': None,
 NUM_CLASSES = {'cifar10': 10, 'cifar100': 100, 'food101': 101, 'mnist': 10, 'dtd': 47,
                'fgvc-aircraft': 100, 'ddsm': 2}
 SLOT_MODULES = {'adapter': Adapter, 'kan': KANAdapter, 'loki': LoKi}
-
-
-@pytest.fixture(scope='module', autouse=True)
-def one_thread():
-    """Run single-threaded: tiny models gain nothing from a second thread, which only spins."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def is_slot(name):

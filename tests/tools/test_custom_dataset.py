@@ -10,6 +10,7 @@ import sys
 
 import numpy as np
 import pytest
+from mmengine.runner import find_latest_checkpoint
 
 from loki_video.datasets.sample_clips import SOURCES, write_sample_clips
 
@@ -48,7 +49,7 @@ def test_own_videos_path_learns_well_above_chance(custom_root, frame_pretrained_
     shutil.copy(frame_pretrained_vit, 'work_dirs/demo/pretrain/epoch_10.pth')  # where make demo-pretrain puts it
 
     run(load_tool('tools/train.py'), [CONFIG, '--work-dir', 'work_dirs/custom'], monkeypatch)
-    checkpoint = open('work_dirs/custom/last_checkpoint').read().strip()
+    checkpoint = find_latest_checkpoint('work_dirs/custom')
     run(load_tool('tools/test.py'), [CONFIG, checkpoint, '--work-dir', 'work_dirs/custom'],
         monkeypatch)
     report = json.load(open('work_dirs/custom/test_1x1.json'))

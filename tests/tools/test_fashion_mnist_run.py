@@ -17,9 +17,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-import torch
 from mmengine.config import Config
-from mmengine.runner import Runner
+
+from loki_video.engine.run_setup import build_runner
 
 from tool_loading import load_tool
 
@@ -78,22 +78,13 @@ def run_options(data_root, work_dir):
     return options
 
 
-@pytest.fixture
-def one_thread():
-    """Run single-threaded: a few tiny ops per step gain nothing from a second thread."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 # mmpretrain's idx reader warns once per image under numpy 2 (harmless).
 @pytest.mark.filterwarnings('ignore::DeprecationWarning')
 def test_loki_learns_fashion_mnist_and_is_collected(fashion_mnist_root, tmp_path, one_thread):
     cfg = Config.fromfile(str(CONFIG))
     work_dir = tmp_path / WORK_DIR_NAME
     cfg.merge_from_dict(run_options(fashion_mnist_root, work_dir))
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     assert sum(p.requires_grad for p in runner.model.backbone.parameters()) > 0
     runner.train()
     metrics = runner.test()

@@ -27,6 +27,7 @@ import re
 import sys
 from pathlib import Path
 
+from loki_video.analysis.logged_scalars import logged_values
 from loki_video.engine.hooks.parameter_report_hook import PARAMETERS_FILE
 
 REPO = Path(__file__).resolve().parents[2]
@@ -82,12 +83,10 @@ def read_top1(work_dir):
             metrics = json.loads(test_json.read_text())
             if METRIC in metrics:
                 return float(metrics[METRIC]), 'test'
-    values = []
-    for run in run_dirs(work_dir):
-        scalars = run / 'vis_data' / 'scalars.json'
-        if scalars.is_file():
-            records = (json.loads(line) for line in scalars.read_text().splitlines() if line.strip())
-            values += [float(r[METRIC]) for r in records if METRIC in r]
+    try:
+        values = [float(value) for value in logged_values(work_dir, METRIC)]
+    except FileNotFoundError:
+        return None
     return (max(values), 'val') if values else None
 
 

@@ -3,8 +3,8 @@
 # 1 clip, 1 crop. Training: random resized crop + flip; validation: short
 # side 256, centre crop 224; test: short side 224, centre crop 224 (AIM's
 # test also samples 3 clips: tools/test.py --views 3x1, see docs/configs.md).
-# The sampling step sits in front of `*_transforms` so that other views
-# (e.g. 16x1x1) swap only that step, see configs/aim_k400_16x1x1.py.
+# `pipelines` holds the pipelines of both views settings; the 16x1x1 configs
+# pick theirs (configs/aim_k400_16x1x1.py).
 _base_ = ['./video_dataloaders.py']
 
 data_root = 'data/kinetics400'
@@ -34,25 +34,16 @@ test_transforms = [
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs')]
 
-train_pipeline = [
-    dict(type='VideoInit'),
-    dict(type='SampleFrames', clip_len=8, frame_interval=16, num_clips=1),
-    *train_transforms]
-val_pipeline = [
-    dict(type='VideoInit'),
-    dict(type='SampleFrames', clip_len=8, frame_interval=16, num_clips=1, test_mode=True),
-    *val_transforms]
-test_pipeline = [
-    dict(type='VideoInit'),
-    dict(type='SampleFrames', clip_len=8, frame_interval=16, num_clips=1, test_mode=True),
-    *test_transforms]
+# Frame sampling of each views setting (the same 128-frame span), as (views, sampler) pairs.
+samplers = [('8x1x1', dict(type='SampleFrames', clip_len=8, frame_interval=16, num_clips=1)),
+            ('16x1x1', dict(type='SampleFrames', clip_len=16, frame_interval=8, num_clips=1))]
+transforms = dict(train=train_transforms, val=val_transforms, test=test_transforms)
+pipelines = {views: {split: [dict(type='VideoInit'), dict(sampler, test_mode=split != 'train'), *steps]
+                     for split, steps in transforms.items()} for views, sampler in samplers}
 
-train_dataloader = dict(
-    dataset=dict(ann_file=ann_file_train, data_prefix=dict(video=video_root_train),
-                 pipeline=train_pipeline))
-val_dataloader = dict(
-    dataset=dict(ann_file=ann_file_val, data_prefix=dict(video=video_root_val),
-                 pipeline=val_pipeline))
-test_dataloader = dict(
-    dataset=dict(ann_file=ann_file_val, data_prefix=dict(video=video_root_val),
-                 pipeline=test_pipeline))
+train_dataloader = dict(dataset=dict(ann_file=ann_file_train, data_prefix=dict(video=video_root_train),
+                                     pipeline=pipelines['8x1x1']['train']))
+val_dataloader = dict(dataset=dict(ann_file=ann_file_val, data_prefix=dict(video=video_root_val),
+                                   pipeline=pipelines['8x1x1']['val']))
+test_dataloader = dict(dataset=dict(ann_file=ann_file_val, data_prefix=dict(video=video_root_val),
+                                    pipeline=pipelines['8x1x1']['test']))

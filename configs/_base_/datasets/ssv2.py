@@ -8,9 +8,10 @@
 # (p 0.25) with the mean colour; validation: short side 256,
 # centre crop 224; test: short side 224, 3 crops along the long side (1 clip
 # x 3 crops).
-# The sampling step sits in front of `*_transforms` so that other views
-# (e.g. 16x1x1) swap only that step, see configs/aim_ssv2_16x1x1.py.
-_base_ = ['./video_dataloaders.py']
+# Sampling, validation and test as segment_sampling.py (inherited); `pipelines` holds
+# the pipelines of both views settings, the 16x1x1 configs pick theirs
+# (configs/aim_ssv2_16x1x1.py).
+_base_ = ['./segment_sampling.py']
 
 data_root = 'data/sthv2'
 ann_file_train = f'{data_root}/sthv2_train_list_videos.txt'
@@ -34,38 +35,11 @@ train_transforms = [
     dict(type='RandomErasing', erase_prob=0.25, mode='const', fill_color=(122.769, 116.74, 104.04)),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs')]
-val_transforms = [
-    dict(type='VideoDecode'),
-    dict(type='Resize', scale=(-1, 256)),
-    dict(type='CenterCrop', crop_size=224),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs')]
-test_transforms = [
-    dict(type='VideoDecode'),
-    dict(type='Resize', scale=(-1, 224)),
-    dict(type='ThreeCrop', crop_size=224),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs')]
+transforms = dict(_base_.transforms, train=train_transforms)
+pipelines = {views: dict(steps, train=[*steps['train'][:2], *train_transforms])  # after VideoInit and the sampler
+             for views, steps in _base_.pipelines.items()}
 
-train_pipeline = [
-    dict(type='VideoInit'),
-    dict(type='UniformSample', clip_len=8, num_clips=1),
-    *train_transforms]
-val_pipeline = [
-    dict(type='VideoInit'),
-    dict(type='UniformSample', clip_len=8, num_clips=1, test_mode=True),
-    *val_transforms]
-test_pipeline = [
-    dict(type='VideoInit'),
-    dict(type='UniformSample', clip_len=8, num_clips=1, test_mode=True),
-    *test_transforms]
-
-train_dataloader = dict(
-    dataset=dict(ann_file=ann_file_train, data_prefix=dict(video=video_root_train),
-                 pipeline=train_pipeline))
-val_dataloader = dict(
-    dataset=dict(ann_file=ann_file_val, data_prefix=dict(video=video_root_val),
-                 pipeline=val_pipeline))
-test_dataloader = dict(
-    dataset=dict(ann_file=ann_file_val, data_prefix=dict(video=video_root_val),
-                 pipeline=test_pipeline))
+train_dataloader = dict(dataset=dict(ann_file=ann_file_train, data_prefix=dict(video=video_root_train),
+                                     pipeline=pipelines['8x1x1']['train']))
+val_dataloader = dict(dataset=dict(ann_file=ann_file_val, data_prefix=dict(video=video_root_val)))
+test_dataloader = dict(dataset=dict(ann_file=ann_file_val, data_prefix=dict(video=video_root_val)))

@@ -40,6 +40,8 @@ def bad_samples_in_batch(data_batch: Optional[dict]) -> Dict[str, list]:
             found['invalid'].append(invalid)
     return found
 
+EPOCH_TITLES = dict(val='Validation', test='Test')
+
 
 @HOOKS.register_module()
 class BadSampleReportHook(Hook):
@@ -82,32 +84,12 @@ class BadSampleReportHook(Hook):
             f'({events} times); run tools/data/check_videos.py to clean the '
             'list:\n' + '\n'.join(lines))
 
-    def after_train_iter(self,
-                         runner,
-                         batch_idx: int,
-                         data_batch: Optional[dict] = None,
-                         outputs: Optional[dict] = None) -> None:
-        self._collect('train', data_batch)
+    def _after_iter(self, runner, batch_idx: int, data_batch: Optional[dict] = None,
+                    outputs: Optional[Sequence] = None, mode: str = 'train') -> None:
+        """mmengine routes ``after_{train,val,test}_iter`` here."""
+        self._collect(mode, data_batch)
 
-    def after_train_epoch(self, runner) -> None:
-        self._report(runner, 'train', f'Train epoch {runner.epoch + 1}')
-
-    def after_val_iter(self,
-                       runner,
-                       batch_idx: int,
-                       data_batch: Optional[dict] = None,
-                       outputs: Optional[Sequence] = None) -> None:
-        self._collect('val', data_batch)
-
-    def after_val_epoch(self, runner, metrics: Optional[dict] = None) -> None:
-        self._report(runner, 'val', 'Validation')
-
-    def after_test_iter(self,
-                        runner,
-                        batch_idx: int,
-                        data_batch: Optional[dict] = None,
-                        outputs: Optional[Sequence] = None) -> None:
-        self._collect('test', data_batch)
-
-    def after_test_epoch(self, runner, metrics: Optional[dict] = None) -> None:
-        self._report(runner, 'test', 'Test')
+    def _after_epoch(self, runner, mode: str = 'train') -> None:
+        """mmengine routes ``after_{train,val,test}_epoch`` here."""
+        title = f'Train epoch {runner.epoch + 1}' if mode == 'train' else EPOCH_TITLES[mode]
+        self._report(runner, mode, title)

@@ -11,12 +11,10 @@ each worker from the seed and the worker id; persistent workers keep their
 generator state across epochs, which a restart cannot reproduce).
 The sampler order is already epoch-seeded by mmengine's ``DefaultSampler``.
 """
-import random
-
 import numpy as np
-import torch
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
+from mmengine.runner import set_random_seed
 
 
 def epoch_seed(seed, epoch):
@@ -26,12 +24,11 @@ def epoch_seed(seed, epoch):
 
 @HOOKS.register_module()
 class EpochSeedHook(Hook):
-    """Seed ``random``, numpy and torch (all devices) with ``epoch_seed(runner.seed, runner.epoch)``."""
+    """Seed ``random``, numpy and torch (all devices) with ``epoch_seed(runner.seed, runner.epoch)``
+    through mmengine's ``set_random_seed`` (plus the rank with ``randomness.diff_rank_seed``)."""
 
     priority = 'VERY_HIGH'
 
     def before_train_epoch(self, runner):
-        seed = epoch_seed(runner.seed, runner.epoch)
-        random.seed(seed)
-        np.random.seed(seed)
-        torch.manual_seed(seed)
+        randomness = getattr(runner, '_randomness_cfg', None) or {}
+        set_random_seed(epoch_seed(runner.seed, runner.epoch), diff_rank_seed=randomness.get('diff_rank_seed', False))

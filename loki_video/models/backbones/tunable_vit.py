@@ -52,7 +52,10 @@ class TunableViT(VisionTransformer):
         spec = resolve_arch(arch)
         super().__init__(img_size=img_size, num_classes=0, block_fn=AIMBlock, dynamic_img_size=True,
                          drop_path_rate=drop_path_rate, weight_init='skip', **spec)
-        super().init_weights()  # timm's initialisation, before the tuning modules exist
+        # timm's default initialisation (what weight_init='' runs), before the tuning modules exist;
+        # skipped above because it would call this class's init_weights, which keeps the weights.
+        self.weight_init_mode = ''
+        super().init_weights(needs_reset=False)
         self.num_frames = num_frames
         self.with_cp = with_cp
         if num_frames > 1:
@@ -102,7 +105,7 @@ class TunableViT(VisionTransformer):
                     '`python tools/export_checkpoint.py CONFIG CHECKPOINT OUT.pth` and load that')
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
-    def init_weights(self, mode=''):
+    def init_weights(self, mode='', needs_reset=True):
         """Nothing to do: weights are set at build time (random, then ``pretrained``).
 
         mmengine calls this only when training starts; re-initialising here
