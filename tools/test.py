@@ -12,9 +12,9 @@ import argparse
 import os.path as osp
 
 from loki_video.checkpoints import CheckpointMismatchError, refuse_reinit
-from loki_video.config import DictAction, load_config
+from loki_video.config import load_config
 from loki_video.datasets.multi_view import count_views, get_test_pipeline, parse_views, set_views
-from loki_video.engine.launcher import close_launcher, parse_launch_args, setup_launcher
+from loki_video.engine.launcher import close_launcher, parse_run_args, setup_launcher
 from loki_video.engine.preflight import check_before_building
 from loki_video.engine.run_setup import build_runner, compile_test_step, set_work_dir
 
@@ -34,9 +34,7 @@ def parse_args():
                         help='fail on unreadable test videos instead of excluding them (ValidAccMetric)')
     parser.add_argument('--compile', action='store_true',
                         help='torch.compile the test step (config key compile=True; the first batches compile)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
-                        help='override config keys, e.g. test_dataloader.num_workers=2')
-    return parse_launch_args(parser)
+    return parse_run_args(parser, cfg_options_example='test_dataloader.num_workers=2')
 
 
 def evaluators(cfg):

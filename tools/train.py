@@ -11,8 +11,8 @@ import argparse
 from mmengine.device import get_device
 
 from loki_video.checkpoints import CheckpointMismatchError, checkpoint_settings
-from loki_video.config import DictAction, load_config
-from loki_video.engine.launcher import close_launcher, parse_launch_args, setup_launcher
+from loki_video.config import load_config
+from loki_video.engine.launcher import close_launcher, parse_run_args, setup_launcher
 from loki_video.engine.preflight import check_before_building, warn_random_frozen_backbone
 from loki_video.engine.run_setup import build_runner, set_work_dir
 
@@ -37,9 +37,7 @@ def parse_args():
                              '(pip install -e ".[tensorboard]")')
     parser.add_argument('--full-checkpoint', action='store_true',
                         help='save every weight, not only the tunable ones (checkpoint_cfg.mode=full)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
-                        help='override config keys, e.g. train_dataloader.batch_size=4')
-    return parse_launch_args(parser)
+    return parse_run_args(parser, cfg_options_example='train_dataloader.batch_size=4')
 
 
 def add_tensorboard(cfg):

@@ -79,6 +79,21 @@ def dataset_paths(dataset_cfg, key):
     return [(k, p, kind) for k, p, kind in paths if '://' not in p]
 
 
+def check_paths_exist(paths):
+    """Raise FileNotFoundError listing each of ``paths`` that does not exist.
+
+    Args:
+        paths: ``(config key, path, 'file' | 'folder')`` triples; remote paths (``s3://...``) pass.
+    """
+    missing = [f'{key}: {kind} {path} does not exist' for key, path, kind in paths
+               if '://' not in path and not (osp.isfile(path) if kind == 'file' else osp.isdir(path))]
+    if missing:
+        raise FileNotFoundError(
+            'missing data:\n  ' + '\n  '.join(missing) +
+            f'\nPrepare the data as described in {DATA_README}, or point the config at it '
+            'with --cfg-options KEY=PATH (keys as listed above).')
+
+
 def check_data_paths(cfg, dataloaders):
     """Raise FileNotFoundError listing each missing path of the named dataloaders' datasets.
 
@@ -87,17 +102,8 @@ def check_data_paths(cfg, dataloaders):
         dataloaders: names such as ``('train_dataloader', 'val_dataloader')``;
             absent or None entries are skipped.
     """
-    missing = []
-    for key, dataset_cfg in loader_datasets(cfg, dataloaders):
-        for path_key, path, kind in dataset_paths(dataset_cfg, key):
-            exists = osp.isfile(path) if kind == 'file' else osp.isdir(path)
-            if not exists:
-                missing.append(f'{path_key}: {kind} {path} does not exist')
-    if missing:
-        raise FileNotFoundError(
-            'missing data:\n  ' + '\n  '.join(missing) +
-            f'\nPrepare the data as described in {DATA_README}, or point the config at it '
-            'with --cfg-options KEY=PATH (keys as listed above).')
+    check_paths_exist([path for key, dataset_cfg in loader_datasets(cfg, dataloaders)
+                       for path in dataset_paths(dataset_cfg, key)])
 
 
 def missing_paths(dataset_type, data_root, split=None, data_prefix='', ann_file=''):

@@ -36,9 +36,10 @@ from mmaction.datasets import VideoDataset
 from mmaction.registry import DATASETS
 from mmengine.logging import print_log
 
+from .data_paths import check_paths_exist
+
 SKIPPED_KEY = 'skipped_bad_samples'
 INVALID_KEY = 'invalid_sample'
-README_HINT = 'see data/README.md for how to prepare the data'
 
 # Raised by misconfigured pipelines rather than by bad files: never skipped.
 CONFIG_ERRORS = (KeyError, TypeError, AttributeError, NameError, ImportError,
@@ -131,13 +132,9 @@ class RobustVideoDataset(VideoDataset):
 
     def load_data_list(self) -> List[dict]:
         """Check the paths, then parse ``<path> <label...>`` lines."""
-        if _is_local(self.ann_file) and not osp.isfile(self.ann_file):
-            raise FileNotFoundError(
-                f'annotation file not found: {self.ann_file}; {README_HINT}.')
         video_root = self.data_prefix.get('video') or ''
-        if video_root and _is_local(video_root) and not osp.isdir(video_root):
-            raise FileNotFoundError(
-                f'video root not found: {video_root}; {README_HINT}.')
+        check_paths_exist([('ann_file', self.ann_file, 'file')] +
+                          ([('data_prefix.video', video_root, 'folder')] if video_root else []))
         try:
             return super().load_data_list()
         except ValueError as error:

@@ -1,23 +1,14 @@
 """torch.compile of a tiny LoKi recognizer, as tools/train.py --compile and tools/test.py --compile do it."""
 import copy
-from pathlib import Path
 from types import SimpleNamespace
 
 import torch
-from mmaction.structures import ActionDataSample
 from mmengine.optim import OptimWrapper
 
 from loki_video.config import build_model, load_config
 from loki_video.engine.run_setup import compile_test_step
 
-TINY_CONFIG = Path(__file__).resolve().parents[1] / 'tools' / 'configs' / 'tiny_video.py'
-
-
-def batch(seed):
-    generator = torch.Generator().manual_seed(seed)
-    inputs = [torch.randint(0, 256, (1, 3, 4, 32, 32), generator=generator, dtype=torch.uint8) for _ in range(2)]
-    samples = [ActionDataSample().set_gt_labels(torch.tensor([label])) for label in (1, 5)]
-    return dict(inputs=inputs, data_samples=samples)
+from tiny_runner import TINY_CONFIG, tiny_batch
 
 
 def test_compiled_train_and_test_steps_match_eager():
@@ -30,14 +21,14 @@ def test_compiled_train_and_test_steps_match_eager():
     optimizers = [OptimWrapper(torch.optim.SGD([p for p in m.parameters() if p.requires_grad], lr=0.5))
                   for m in (eager, compiled)]
     for step in range(2):  # the second step sees the parameters that the first step's gradients moved
-        want = eager.train_step(batch(step), optimizers[0])['loss']
-        got = compiled.train_step(batch(step), optimizers[1])['loss']
+        want = eager.train_step(tiny_batch(step), optimizers[0])['loss']
+        got = compiled.train_step(tiny_batch(step), optimizers[1])['loss']
         assert abs(got.item() - want.item()) < 1e-5, (step, got.item(), want.item())
     runner = SimpleNamespace(cfg=dict(compile=True), model=compiled, logger=SimpleNamespace(info=lambda _: None))
     compile_test_step(runner)
     compiled.eval(), eager.eval()
     with torch.no_grad():
-        want = [s.pred_scores.item for s in eager.test_step(batch(7))]
-        got = [s.pred_scores.item for s in compiled.test_step(batch(7))]
+        want = [s.pred_scores.item for s in eager.test_step(tiny_batch(7))]
+        got = [s.pred_scores.item for s in compiled.test_step(tiny_batch(7))]
     for g, w in zip(got, want):
         torch.testing.assert_close(g, w, rtol=1e-5, atol=1e-5)

@@ -2,10 +2,11 @@
 import torch
 from mmaction.models.heads import I3DHead
 from mmengine.optim import OptimWrapper
-from test_compile import TINY_CONFIG, batch  # tests/models is on sys.path (pytest rootdir import)
 
 from loki_video.config import build_model, load_config
 from loki_video.models.heads import Float32I3DHead
+
+from tiny_runner import TINY_CONFIG, tiny_batch
 
 
 def test_bfloat16_autocast_train_and_test_steps():
@@ -14,10 +15,10 @@ def test_bfloat16_autocast_train_and_test_steps():
     assert type(model.cls_head) is Float32I3DHead
     optimizer = OptimWrapper(torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.1))
     with torch.autocast('cpu', dtype=torch.bfloat16):
-        losses = model.train_step(batch(0), optimizer)  # I3DHead: TypeError from NumPy's top-k accuracy
+        losses = model.train_step(tiny_batch(0), optimizer)  # I3DHead: TypeError from NumPy's top-k accuracy
         model.eval()
         with torch.no_grad():
-            scores = [sample.pred_scores.item for sample in model.test_step(batch(1))]
+            scores = [sample.pred_scores.item for sample in model.test_step(tiny_batch(1))]
     assert losses['loss'].dtype == torch.float32 and losses['loss'].isfinite()
     assert all(score.dtype == torch.float32 for score in scores)
 

@@ -96,9 +96,10 @@ def test_config_holds_its_recipe(name):
     assert head.get('label_smooth_eps', 0) == (0.1 if ssv2 else 0)
     assert (cfg.model.data_preprocessor.mean, cfg.model.data_preprocessor.std) == (CLIP_MEAN, CLIP_STD)
 
-    for loader, pipeline in zip(LOADERS, (cfg.train_pipeline, cfg.val_pipeline, cfg.test_pipeline)):
+    pipelines = {split: cfg[f'{split}_dataloader'].dataset.pipeline for split in ('train', 'val', 'test')}
+    assert pipelines == cfg.pipelines[views]  # the dataset file's pipelines of these views
+    for loader, pipeline in zip(LOADERS, pipelines.values()):
         assert cfg[loader].dataset.type == 'RobustVideoDataset'
-        assert cfg[loader].dataset.pipeline == pipeline
         sampling = sampler(pipeline)
         assert (sampling.clip_len, sampling.num_clips) == (frames, 1)
         assert sampling.get('test_mode', False) == (loader != 'train_dataloader')
@@ -108,7 +109,7 @@ def test_config_holds_its_recipe(name):
             assert (sampling.type, sampling.frame_interval) == ('SampleFrames', interval)
         assert [t.type for t in pipeline[:3] + pipeline[-2:]] == \
             ['VideoInit', sampling.type, 'VideoDecode', 'FormatShape', 'PackActionInputs']
-    train = cfg.train_pipeline
+    train = pipelines['train']
     assert [t.scale for t in train if t.type == 'Resize'] == [(-1, 256), (224, 224)]
     step(train, 'RandomResizedCrop')
     if ssv2:
@@ -117,10 +118,10 @@ def test_config_holds_its_recipe(name):
         assert step(train, 'RandomErasing').erase_prob == 0.25
     else:
         assert step(train, 'Flip').flip_ratio == 0.5
-    assert step(cfg.val_pipeline, 'CenterCrop').crop_size == 224
-    assert step(cfg.test_pipeline, 'ThreeCrop' if segments else 'CenterCrop').crop_size == 224
-    assert step(cfg.val_pipeline, 'Resize').scale == (-1, 256)   # AIM's validation
-    assert step(cfg.test_pipeline, 'Resize').scale == (-1, 224)  # AIM's test
+    assert step(pipelines['val'], 'CenterCrop').crop_size == 224
+    assert step(pipelines['test'], 'ThreeCrop' if segments else 'CenterCrop').crop_size == 224
+    assert step(pipelines['val'], 'Resize').scale == (-1, 256)   # AIM's validation
+    assert step(pipelines['test'], 'Resize').scale == (-1, 224)  # AIM's test
     assert cfg.val_evaluator.type == cfg.test_evaluator.type == 'ValidAccMetric'
 
     batch, epochs = (8 if aim else 4), (50 if segments else 30)
@@ -163,10 +164,11 @@ def test_vit_l14_config_holds_aims_large_recipe(name):
     assert backbone.num_frames == VIEWS[views][0] and cfg.model.cls_head.in_channels == 1024
     assert cfg.model.test_cfg == dict(max_testing_views=4)
     train = [t.type for t in cfg.train_dataloader.dataset.pipeline]
-    assert train == [t.type for t in base.train_pipeline][:-2] + ['ClipLighting', 'FormatShape', 'PackActionInputs']
+    base_train = [t.type for t in base.train_dataloader.dataset.pipeline]
+    assert train == base_train[:-2] + ['ClipLighting', 'FormatShape', 'PackActionInputs']
     assert train[train.index('Flip') + 1] == 'ClipLighting'                    # AIM: Flip, then ColorJitter
-    assert cfg.val_dataloader.dataset.pipeline == base.val_pipeline
-    assert cfg.test_dataloader.dataset.pipeline == base.test_pipeline
+    assert cfg.val_dataloader.dataset.pipeline == base.val_dataloader.dataset.pipeline
+    assert cfg.test_dataloader.dataset.pipeline == base.test_dataloader.dataset.pipeline
     assert cfg.train_dataloader.batch_size == base.train_dataloader.batch_size == (8 if method == 'aim' else 4)
     assert cfg.optim_wrapper.optimizer == base.optim_wrapper.optimizer
     keys = cfg.optim_wrapper.paramwise_cfg.custom_keys

@@ -3,6 +3,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import torch
+from mmaction.structures import ActionDataSample
 
 from loki_video.config import build_model
 from loki_video.models.backbones import TunableViT
@@ -35,3 +36,11 @@ class RecordingLogger:
 
     def warning(self, message):
         self.records.append(('warning', message))
+
+
+def tiny_batch(seed):
+    """Two random uint8 clips (1, 3, 4, 32, 32) of the tiny config with labels 1 and 5."""
+    generator = torch.Generator().manual_seed(seed)
+    inputs = [torch.randint(0, 256, (1, 3, 4, 32, 32), generator=generator, dtype=torch.uint8) for _ in range(2)]
+    samples = [ActionDataSample().set_gt_labels(torch.tensor([label])) for label in (1, 5)]
+    return dict(inputs=inputs, data_samples=samples)

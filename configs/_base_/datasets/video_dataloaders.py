@@ -9,17 +9,8 @@ train_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(type=dataset_type))
-val_dataloader = dict(
-    batch_size=8,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, test_mode=True))
-test_dataloader = dict(
-    batch_size=1,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, test_mode=True))
+val_dataloader = dict(train_dataloader, sampler=dict(type='DefaultSampler', shuffle=False),
+                      dataset=dict(type=dataset_type, test_mode=True))
+test_dataloader = dict(val_dataloader, batch_size=1)
 val_evaluator = dict(type='ValidAccMetric')
 test_evaluator = val_evaluator
