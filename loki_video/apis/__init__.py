@@ -1,13 +1,13 @@
 """Inference on a video or an image in a few lines (see :mod:`loki_video.apis.inference`)."""
 from .inference import (
-                        class_scores,
-                        inference_image,
-                        inference_video,
-                        init_model,
-                        load_checkpoint,
-                        predict,
-                        sample_scores,
-                        top_predictions,
+    class_scores,
+    inference_image,
+    inference_video,
+    init_model,
+    load_checkpoint,
+    predict,
+    sample_scores,
+    top_predictions,
 )
 from .inputs import collect_inputs, display_frames, model_inputs
 from .labels import KINETICS400_LABELS, read_labels, resolve_labels

@@ -12,11 +12,15 @@ def set_work_dir(cfg, work_dir, config_path):
 
 def build_runner(cfg):
     """The runner registered as ``cfg.runner_type`` (the configs choose ``LokiVideoRunner``),
-    else a ``LokiVideoRunner``."""
+    else a ``LokiVideoRunner``. A runner of another type gets the ``ENGINE_HOOKS`` here (in
+    ``cfg.custom_hooks``), as ``LokiVideoRunner`` adds them itself."""
     from mmengine.registry import RUNNERS
 
-    from .runner import LokiVideoRunner
-    return RUNNERS.build(cfg) if 'runner_type' in cfg else LokiVideoRunner.from_cfg(cfg)
+    from .runner import LokiVideoRunner, add_engine_hooks
+    if 'runner_type' not in cfg:
+        return LokiVideoRunner.from_cfg(cfg)
+    add_engine_hooks(cfg)
+    return RUNNERS.build(cfg)
 
 
 def compile_test_step(runner):

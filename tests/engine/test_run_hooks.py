@@ -118,3 +118,13 @@ def test_two_runners_of_one_config_in_one_second_keep_their_own_logs(tiny_cfg, t
     assert all(len(found) == 1 for found in logs), logs
     assert 'message of the second run' in open(logs[1][0]).read()
     assert 'message of the second run' not in open(logs[0][0]).read()
+
+
+def test_a_runner_of_another_type_gets_the_engine_hooks_too(tiny_cfg, tmp_path):
+    from loki_video.engine import ENGINE_HOOKS
+    from loki_video.engine.run_setup import build_runner
+    tiny_cfg.work_dir = str(tmp_path)
+    tiny_cfg.runner_type = 'Runner'  # mmengine's own
+    runner = build_runner(tiny_cfg)
+    assert type(runner).__name__ == 'Runner'
+    assert set(ENGINE_HOOKS) <= {type(hook).__name__ for hook in runner.hooks}

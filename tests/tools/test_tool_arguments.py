@@ -24,10 +24,6 @@ def merged():
     return merge
 
 
-def hook_types(cfg):
-    return [hook['type'] for hook in cfg.custom_hooks]
-
-
 def test_train_options(merged, monkeypatch):
     cfg, _ = merged('train', monkeypatch, TINY_CONFIG, '--resume', '--seed', '5', '--deterministic',
                     '--full-checkpoint', '--no-validate', '--cfg-options', 'randomness.seed=6')

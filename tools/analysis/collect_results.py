@@ -184,8 +184,8 @@ def difference_row(ours, paper):
     def minus(a, b):
         return None if a is None or b is None else a - b
     return dict(method=ours['method'], source='difference', params_m=minus(ours['params_m'], paper['params_m']),
-                values={d: minus(v, paper['values'].get(d)) for d, v in ours['values'].items()
-                        if minus(v, paper['values'].get(d)) is not None},
+                values={d: v - paper['values'][d] for d, v in ours['values'].items()
+                        if v is not None and paper['values'].get(d) is not None},
                 val_only=[d for d in ours['val_only'] if paper['values'].get(d) is not None],
                 average=minus(ours['average'], paper['average']))
 
