@@ -14,6 +14,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+import torch
+
+if not torch.cuda.is_available():  # the KAN's Triton kernels run in Triton's interpreter; read when they are defined
+    os.environ.setdefault('TRITON_INTERPRET', '1')
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / 'tools'))  # tiny_runner, next to the tiny config
 from loki_video.datasets.sample_clips import sample_video_dir  # noqa: E402

@@ -20,8 +20,15 @@ default (``spline_input="tanh"``) the spline branch therefore sees
 bases form a partition of unity. This is parameter-free, keeps the parameter count exact and leaves
 the base branch on the raw ``x``. ``spline_input="identity"`` gives the raw textbook layer
 (``s(x) = x``).
+
+Backends (``kan_backend``): ``"torch"`` is the closed form above; ``"triton"`` computes base and
+spline terms in fused Triton kernels (``kan_kernels.py``, one custom op: ``kan_op.py``) that never
+write the bases to memory; ``"auto"`` (default) takes Triton for CUDA tensors of 16 or 32 bits where
+Triton is installed, and the closed form otherwise. Both compute in float32 and give the same
+parameters, state-dict keys and output dtypes.
 """
 
+import importlib.util
 import math
 from typing import Sequence, Tuple, Type
 
@@ -32,6 +39,15 @@ from torch import nn
 from .bspline import SplineLinear, cardinal_terms, cox_de_boor_bases, uniform_bspline_bases
 
 __all__ = ["KAN", "KANLinear"]
+
+KAN_BACKENDS = ("auto", "triton", "torch")
+TRITON_INSTALLED = importlib.util.find_spec("triton") is not None
+
+
+def _fused_kan_linear():
+    """``kan_op.fused_kan_linear``, imported (with Triton) when a layer first runs on Triton."""
+    from .kan_op import fused_kan_linear
+    return fused_kan_linear
 
 
 class KANLinear(nn.Module):
@@ -52,6 +68,8 @@ class KANLinear(nn.Module):
         base_activation: activation class of the base branch.
         spline_input: ``"tanh"`` (squash inputs of the spline branch into ``grid_range``) or
             ``"identity"`` (raw inputs; the spline term is zero outside the extended grid).
+        kan_backend: ``"auto"``, ``"triton"`` or ``"torch"`` (module docstring). ``"triton"`` needs
+            the SiLU base activation, and CUDA tensors unless ``TRITON_INTERPRET=1`` is set.
     """
 
     def __init__(
@@ -63,16 +81,24 @@ class KANLinear(nn.Module):
         grid_range: Tuple[float, float] = (-1.0, 1.0),
         base_activation: Type[nn.Module] = nn.SiLU,
         spline_input: str = "tanh",
+        kan_backend: str = "auto",
     ):
         super().__init__()
         if spline_input not in ("tanh", "identity"):
             raise ValueError(f"spline_input must be 'tanh' or 'identity', got {spline_input!r}")
+        if kan_backend not in KAN_BACKENDS:
+            raise ValueError(f"kan_backend must be one of {KAN_BACKENDS}, got {kan_backend!r}")
+        if kan_backend == "triton" and base_activation is not nn.SiLU:
+            raise ValueError(f"kan_backend='triton' fuses the SiLU base activation, got {base_activation.__name__}; "
+                             "use kan_backend='torch' or 'auto' for other activations")
         self.in_features = in_features
         self.out_features = out_features
         self.grid_size = grid_size
         self.spline_order = spline_order
         self.grid_range = (float(grid_range[0]), float(grid_range[1]))
         self.spline_input = spline_input
+        self.kan_backend = kan_backend
+        self.fusable = base_activation is nn.SiLU
         h = (self.grid_range[1] - self.grid_range[0]) / grid_size
         grid = torch.arange(-spline_order, grid_size + spline_order + 1, dtype=torch.float64)
         grid = grid * h + self.grid_range[0]
@@ -118,11 +144,30 @@ class KANLinear(nn.Module):
         """``spline_weight * spline_scaler``: ``(out, in, n_bases)``."""
         return self.spline_weight * self.spline_scaler.unsqueeze(-1)
 
+    def runs_triton(self, x: torch.Tensor) -> bool:
+        """Whether :meth:`forward` takes the Triton kernels for ``x`` (see ``kan_backend``)."""
+        if self.kan_backend == "torch":
+            return False
+        low_precision = x.dtype in (torch.float32, torch.float16, torch.bfloat16)
+        if self.kan_backend == "auto":
+            return x.is_cuda and low_precision and self.fusable and TRITON_INSTALLED
+        if not TRITON_INSTALLED:
+            raise ImportError("kan_backend='triton' needs Triton, which comes with PyTorch's CUDA wheels "
+                              "(or: pip install triton); use kan_backend='auto' or 'torch' without it")
+        if not low_precision:
+            raise TypeError(f"kan_backend='triton' computes in float32 and takes float32, float16 or bfloat16 "
+                            f"inputs, got {x.dtype}; use kan_backend='torch' for {x.dtype}")
+        return True
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(..., in_features) -> (..., out_features)``."""
-        base = F.linear(self.base_activation(x), self.base_weight)
         squashed = self.spline_input == "tanh"
         scale, offset = self.positions(squashed)
+        if self.runs_triton(x):
+            y = _fused_kan_linear()(x.reshape(-1, self.in_features), self.base_weight, self.scaled_spline_weight(),
+                                    self.spline_order, scale, offset, squashed)
+            return y.view(*x.shape[:-1], self.out_features)
+        base = F.linear(self.base_activation(x), self.base_weight)
         spline = SplineLinear.apply(x.reshape(-1, self.in_features), self.scaled_spline_weight(), self.spline,
                                     scale, offset, squashed)
         return base + spline.view(*x.shape[:-1], self.out_features)
@@ -153,7 +198,8 @@ class KANLinear(nn.Module):
         return (
             f"in_features={self.in_features}, out_features={self.out_features}, "
             f"grid_size={self.grid_size}, spline_order={self.spline_order}, "
-            f"grid_range={self.grid_range}, spline_input={self.spline_input!r}"
+            f"grid_range={self.grid_range}, spline_input={self.spline_input!r}, "
+            f"kan_backend={self.kan_backend!r}"
         )
 
 

@@ -1,0 +1,244 @@
+"""Triton kernels of the KAN layer: base and spline terms fused, forward and backward.
+
+For ``x (N, I)``, ``base_weight (O, I)`` and ``spline_weight (O, I, n_bases)`` (already multiplied
+by ``spline_scaler``) the layer computes::
+
+    y[n, o] = sum_i silu(x[n, i]) base_weight[o, i] + sum_ij B_j(u(x[n, i])) spline_weight[o, i, j]
+
+with ``u(x) = offset + scale * x`` or ``offset + scale * tanh(x)`` (``squash``) and ``B_j`` the
+closed-form uniform B-spline bases of ``bspline.py`` (``B_j(u) = sum_l a_l (c_l - |u - j - centre|)_+^k``).
+Every kernel loads a tile of ``x``, computes SiLU and the bases (or their derivatives) in
+registers, in float32, and multiplies them with ``tl.dot`` in float32: no ``(N, n_bases, I)``
+table is ever written to memory.
+
+* :func:`kan_forward`: one kernel, a program per ``(BLOCK_N rows, BLOCK_O outputs)`` tile, looping
+  over input tiles and bases.
+* :func:`kan_backward`: ``grad_x`` in one kernel (a program per ``(rows, inputs)`` tile;
+  ``silu'(x) (grad_y @ base_weight) + u'(x) sum_j B'_j(u) (grad_y @ spline_weight[..., j])``) and the
+  weight gradients in another. The weight gradients are deterministic: the rows are cut into
+  fixed splits of :data:`SPLIT_TILES` row tiles; each program sums its split's tiles in a fixed
+  order into its own slot of a float32 ``(splits, n_bases + 1, O, I)`` buffer (one basis, or the
+  base term, per program), and one ``torch.sum`` over the splits follows. No atomics.
+
+Block sizes are fixed by the widths (:func:`_blocks`): ``tl.dot`` needs tiles of at least 16, so
+narrower widths are padded by masks, with the padding weights loaded as zero.
+"""
+import torch
+import triton
+import triton.language as tl
+from triton.runtime.interpreter import InterpretedFunction
+
+from .bspline import cardinal_terms
+
+BLOCK_N = 64       # rows per tile
+SPLIT_TILES = 8    # row tiles summed by one weight-gradient program (512 rows)
+MAX_TERMS = 3      # truncated-power terms of orders up to 5
+
+
+def _next_power_of_2(n, low, high):
+    return max(low, min(high, triton.next_power_of_2(n)))
+
+
+def _blocks(n_in, n_out):
+    """``(BLOCK_I, BLOCK_O)`` for widths ``(n_in, n_out)``; powers of two in [16, 32] and [16, 128]."""
+    return _next_power_of_2(n_in, 16, 32), _next_power_of_2(n_out, 16, 128)
+
+
+@triton.jit
+def _power(r, K: tl.constexpr):
+    """``r ** K`` for ``K >= 1``, ``r > 0`` (as 0/1) for ``K == 0``."""
+    if K == 0:
+        return tl.where(r > 0, 1.0, 0.0)
+    p = r
+    for _ in tl.static_range(K - 1):
+        p = p * r
+    return p
+
+
+@triton.jit
+def _cardinal(s, a0, c0, a1, c1, a2, c2, K: tl.constexpr, TERMS: tl.constexpr):
+    """``sum_l a_l (c_l - s)_+^K`` over the first ``TERMS`` of ``(a_l, c_l)``; ``s >= 0``."""
+    total = a0 * _power(tl.maximum(c0 - s, 0.0), K)
+    if TERMS > 1:
+        total += a1 * _power(tl.maximum(c1 - s, 0.0), K)
+    if TERMS > 2:
+        total += a2 * _power(tl.maximum(c2 - s, 0.0), K)
+    return total
+
+
+@triton.jit
+def _tanh(x):
+    """``tanh`` from ``exp`` (absolute error ~1e-7 in float32): saturates to +-1, never NaN."""
+    return 1.0 - 2.0 / (tl.exp(2.0 * x) + 1.0)
+
+
+@triton.jit
+def _position(x, scale, offset, SQUASH: tl.constexpr):
+    """Spline position in grid units ``u`` and ``du/dx``, both shaped as ``x``."""
+    if SQUASH:
+        t = _tanh(x)
+        return offset + scale * t, scale * (1.0 - t * t)
+    return offset + scale * x, tl.full(x.shape, 1.0, tl.float32) * scale
+
+
+@triton.jit
+def _load_tile(ptr, rows, cols, stride_r, stride_c, n_rows, n_cols):
+    """``ptr[rows, cols]`` as float32, zero outside ``(n_rows, n_cols)``."""
+    mask = (rows[:, None] < n_rows) & (cols[None, :] < n_cols)
+    return tl.load(ptr + rows[:, None] * stride_r + cols[None, :] * stride_c, mask=mask, other=0.0).to(tl.float32)
+
+
+@triton.jit
+def _kan_forward_kernel(
+        x_ptr, base_ptr, spline_ptr, y_ptr, n_rows, n_in, n_out,
+        stride_xn, stride_xi, stride_bo, stride_bi, stride_so, stride_si, stride_sj, stride_yn, stride_yo,
+        scale, offset, centre, a0, c0, a1, c1, a2, c2,
+        SQUASH: tl.constexpr, K: tl.constexpr, TERMS: tl.constexpr, N_BASES: tl.constexpr,
+        BLOCK_N: tl.constexpr, BLOCK_I: tl.constexpr, BLOCK_O: tl.constexpr, PRECISION: tl.constexpr):
+    """``y[rows, outs]`` for one ``(BLOCK_N, BLOCK_O)`` tile."""
+    rows = tl.program_id(0) * BLOCK_N + tl.arange(0, BLOCK_N)
+    outs = tl.program_id(1) * BLOCK_O + tl.arange(0, BLOCK_O)
+    acc = tl.zeros((BLOCK_N, BLOCK_O), dtype=tl.float32)
+    for i0 in range(0, n_in, BLOCK_I):
+        ins = i0 + tl.arange(0, BLOCK_I)
+        x = _load_tile(x_ptr, rows, ins, stride_xn, stride_xi, n_rows, n_in)  # (BLOCK_N, BLOCK_I)
+        base_w = _load_tile(base_ptr, ins, outs, stride_bi, stride_bo, n_in, n_out)  # (BLOCK_I, BLOCK_O)
+        acc += tl.dot(x * tl.sigmoid(x), base_w, input_precision=PRECISION)
+        u, _ = _position(x, scale, offset, SQUASH)
+        for j in range(N_BASES):
+            bases = _cardinal(tl.abs(u - (centre + j)), a0, c0, a1, c1, a2, c2, K, TERMS)
+            spline_w = _load_tile(spline_ptr + j * stride_sj, ins, outs, stride_si, stride_so, n_in, n_out)
+            acc += tl.dot(bases, spline_w, input_precision=PRECISION)
+    mask = (rows[:, None] < n_rows) & (outs[None, :] < n_out)
+    tl.store(y_ptr + rows[:, None] * stride_yn + outs[None, :] * stride_yo,
+             acc.to(y_ptr.dtype.element_ty), mask=mask)
+
+
+@triton.jit
+def _kan_grad_x_kernel(
+        grad_y_ptr, x_ptr, base_ptr, spline_ptr, grad_x_ptr, n_rows, n_in, n_out,
+        stride_gn, stride_go, stride_xn, stride_xi, stride_bo, stride_bi, stride_so, stride_si, stride_sj,
+        stride_dn, stride_di,
+        scale, offset, centre, a0, c0, a1, c1, a2, c2,
+        SQUASH: tl.constexpr, K: tl.constexpr, TERMS: tl.constexpr, N_BASES: tl.constexpr,
+        BLOCK_N: tl.constexpr, BLOCK_I: tl.constexpr, BLOCK_O: tl.constexpr, PRECISION: tl.constexpr):
+    """``grad_x[rows, ins]`` for one ``(BLOCK_N, BLOCK_I)`` tile.
+
+    ``dB_j/du = -K sum_l a_l (c_l - s)_+^(K-1) sign(u - centre_j)`` with ``s = |u - centre_j|``.
+    """
+    rows = tl.program_id(0) * BLOCK_N + tl.arange(0, BLOCK_N)
+    ins = tl.program_id(1) * BLOCK_I + tl.arange(0, BLOCK_I)
+    x = _load_tile(x_ptr, rows, ins, stride_xn, stride_xi, n_rows, n_in)
+    u, du_dx = _position(x, scale, offset, SQUASH)
+    through_base = tl.zeros((BLOCK_N, BLOCK_I), dtype=tl.float32)
+    for o0 in range(0, n_out, BLOCK_O):
+        outs = o0 + tl.arange(0, BLOCK_O)
+        grad_y = _load_tile(grad_y_ptr, rows, outs, stride_gn, stride_go, n_rows, n_out)  # (BLOCK_N, BLOCK_O)
+        base_w = _load_tile(base_ptr, outs, ins, stride_bo, stride_bi, n_out, n_in)  # (BLOCK_O, BLOCK_I)
+        through_base += tl.dot(grad_y, base_w, input_precision=PRECISION)
+    sig = tl.sigmoid(x)
+    grad_u = tl.zeros((BLOCK_N, BLOCK_I), dtype=tl.float32)
+    for j in range(N_BASES):
+        through_basis = tl.zeros((BLOCK_N, BLOCK_I), dtype=tl.float32)
+        for o0 in range(0, n_out, BLOCK_O):
+            outs = o0 + tl.arange(0, BLOCK_O)
+            grad_y = _load_tile(grad_y_ptr, rows, outs, stride_gn, stride_go, n_rows, n_out)
+            spline_w = _load_tile(spline_ptr + j * stride_sj, outs, ins, stride_so, stride_si, n_out, n_in)
+            through_basis += tl.dot(grad_y, spline_w, input_precision=PRECISION)
+        distance = u - (centre + j)
+        side = tl.where(distance > 0, 1.0, tl.where(distance < 0, -1.0, 0.0))
+        slope = -K * side * _cardinal(tl.abs(distance), a0, c0, a1, c1, a2, c2, K - 1, TERMS)
+        grad_u += slope * through_basis
+    grad_x = sig * (1.0 + x * (1.0 - sig)) * through_base + du_dx * grad_u
+    mask = (rows[:, None] < n_rows) & (ins[None, :] < n_in)
+    tl.store(grad_x_ptr + rows[:, None] * stride_dn + ins[None, :] * stride_di,
+             grad_x.to(grad_x_ptr.dtype.element_ty), mask=mask)
+
+
+@triton.jit
+def _kan_grad_weight_kernel(
+        grad_y_ptr, x_ptr, partial_ptr, n_rows, n_in, n_out, tiles_per_split,
+        stride_gn, stride_go, stride_xn, stride_xi,
+        scale, offset, centre, a0, c0, a1, c1, a2, c2,
+        SQUASH: tl.constexpr, K: tl.constexpr, TERMS: tl.constexpr, N_BASES: tl.constexpr,
+        BLOCK_N: tl.constexpr, BLOCK_I: tl.constexpr, BLOCK_O: tl.constexpr, PRECISION: tl.constexpr):
+    """``partial[split, j, outs, ins] = sum over the split's rows of grad_y[:, outs]^T feature_j[:, ins]``.
+
+    ``feature_j`` is ``B_j(u(x))`` for ``j < N_BASES`` and ``silu(x)`` for ``j == N_BASES``;
+    ``partial (splits, N_BASES + 1, n_out, n_in)`` is contiguous.
+    """
+    split = tl.program_id(0)
+    n_i_blocks = tl.cdiv(n_in, BLOCK_I)
+    outs = (tl.program_id(1) // n_i_blocks) * BLOCK_O + tl.arange(0, BLOCK_O)
+    ins = (tl.program_id(1) % n_i_blocks) * BLOCK_I + tl.arange(0, BLOCK_I)
+    j = tl.program_id(2)
+    acc = tl.zeros((BLOCK_O, BLOCK_I), dtype=tl.float32)
+    for tile in range(tiles_per_split):
+        rows = (split * tiles_per_split + tile) * BLOCK_N + tl.arange(0, BLOCK_N)
+        grad_y = _load_tile(grad_y_ptr, rows, outs, stride_gn, stride_go, n_rows, n_out)  # zero on padded rows
+        x = _load_tile(x_ptr, rows, ins, stride_xn, stride_xi, n_rows, n_in)
+        if j == N_BASES:
+            feature = x * tl.sigmoid(x)
+        else:
+            u, _ = _position(x, scale, offset, SQUASH)
+            feature = _cardinal(tl.abs(u - (centre + j)), a0, c0, a1, c1, a2, c2, K, TERMS)
+        acc += tl.dot(tl.trans(grad_y), feature, input_precision=PRECISION)
+    mask = (outs[:, None] < n_out) & (ins[None, :] < n_in)
+    offsets = ((split * (N_BASES + 1) + j) * n_out + outs[:, None]) * n_in + ins[None, :]
+    tl.store(partial_ptr + offsets, acc, mask=mask)
+
+
+INTERPRETED = isinstance(_kan_forward_kernel, InterpretedFunction)  # TRITON_INTERPRET=1 at import: CPU tensors
+
+
+def _spline_arguments(spline_order, scale, offset):
+    """Scalar arguments ``scale, offset, centre, a0, c0, a1, c1, a2, c2`` and constexprs ``K, TERMS``."""
+    spline = cardinal_terms(spline_order)
+    if len(spline.terms) > MAX_TERMS:
+        raise ValueError(f'the Triton KAN kernels take spline_order up to 5, got {spline_order}')
+    terms = list(spline.terms) + [(0.0, 0.0)] * (MAX_TERMS - len(spline.terms))
+    scalars = [scale, offset, spline.centre] + [value for term in terms for value in term]
+    return scalars, dict(K=spline_order, TERMS=len(spline.terms))
+
+
+def _precision():
+    """``tl.dot`` precision of float32 products: TF32 where torch allows it for float32 matmuls."""
+    return 'ieee' if torch.get_float32_matmul_precision() == 'highest' else 'tf32'
+
+
+def kan_forward(x, base_weight, spline_weight, y, spline_order, scale, offset, squash, launch):
+    """Fill ``y (N, O)`` with the layer's output for ``x (N, I)``; ``launch(kernel)`` wraps the kernel
+    (``torch.library.wrap_triton`` inside a custom op)."""
+    n, n_in = x.shape
+    n_out, _, n_bases = spline_weight.shape
+    block_i, block_o = _blocks(n_in, n_out)
+    scalars, orders = _spline_arguments(spline_order, scale, offset)
+    grid = (triton.cdiv(n, BLOCK_N), triton.cdiv(n_out, block_o))
+    launch(_kan_forward_kernel)[grid](
+        x, base_weight, spline_weight, y, n, n_in, n_out, *x.stride(), *base_weight.stride(),
+        *spline_weight.stride(), *y.stride(), *scalars, SQUASH=squash, N_BASES=n_bases, **orders,
+        BLOCK_N=BLOCK_N, BLOCK_I=block_i, BLOCK_O=block_o, PRECISION=_precision())
+
+
+def kan_backward(grad_y, x, base_weight, spline_weight, grad_x, partial, spline_order, scale, offset, squash,
+                 launch):
+    """Fill ``grad_x (N, I)`` and the weight gradients' per-split sums ``partial (splits, n_bases + 1, O, I)``
+    (float32, ``splits = weight_gradient_splits(N)``; entry ``n_bases`` is the base weight's)."""
+    n, n_in = x.shape
+    n_out, _, n_bases = spline_weight.shape
+    block_i, block_o = _blocks(n_in, n_out)
+    scalars, orders = _spline_arguments(spline_order, scale, offset)
+    constants = dict(SQUASH=squash, N_BASES=n_bases, **orders, BLOCK_N=BLOCK_N, BLOCK_I=block_i,
+                     BLOCK_O=block_o, PRECISION=_precision())
+    launch(_kan_grad_x_kernel)[(triton.cdiv(n, BLOCK_N), triton.cdiv(n_in, block_i))](
+        grad_y, x, base_weight, spline_weight, grad_x, n, n_in, n_out, *grad_y.stride(), *x.stride(),
+        *base_weight.stride(), *spline_weight.stride(), *grad_x.stride(), *scalars, **constants)
+    tiles = triton.cdiv(n_out, block_o) * triton.cdiv(n_in, block_i)
+    launch(_kan_grad_weight_kernel)[(partial.shape[0], tiles, n_bases + 1)](
+        grad_y, x, partial, n, n_in, n_out, min(SPLIT_TILES, triton.cdiv(n, BLOCK_N)), *grad_y.stride(),
+        *x.stride(), *scalars, **constants)
+
+
+def weight_gradient_splits(n_rows):
+    """Row splits of the weight-gradient reduction: one per :data:`SPLIT_TILES` row tiles (fewer rows: one)."""
+    return max(1, triton.cdiv(n_rows, BLOCK_N * SPLIT_TILES))
