@@ -35,18 +35,29 @@ class Options:
     device: str = 'cpu'
     threads: int = 0  # 0: torch's default
     cfg_options: dict = field(default_factory=dict)
+    shape: tuple = None  # (T, H, W) or (H, W) of one view instead of the test pipeline's
 
 
 @dataclass
 class Subject:
-    """A config's model (``config``, optionally with activation checkpointing) or a KAN layer
-    (``kan`` widths, ``tokens`` rows, ``'fused'`` or ``'cox-de-boor'`` implementation)."""
+    """A config's model (``config``, optionally with activation checkpointing) or a KAN layer stack
+    (``kan`` widths on ``tokens`` rows) in one of :data:`KAN_IMPLEMENTATIONS`."""
     name: str
     config: str = None
     with_cp: bool = False
     kan: tuple = None
     tokens: int = 0
-    implementation: str = 'fused'
+    implementation: str = 'closed-form'
+
+
+# 'triton' and 'closed-form': KANLinear's two backends; 'cox-de-boor': the textbook recursion, the
+# reference of the output differences; 'mlp': Linear-GELU-Linear with twice the KAN's hidden widths.
+KAN_IMPLEMENTATIONS = ('triton', 'closed-form', 'cox-de-boor', 'mlp')
+
+
+def mlp_widths(widths):
+    """The MLP a KAN of ``widths`` is compared with: the hidden widths doubled (96-12-96 -> 96-24-96)."""
+    return (widths[0], *(2 * width for width in widths[1:-1]), widths[-1])
 
 
 def _status_kib(key):
@@ -95,10 +106,11 @@ def measure(step, device, memory=False):
     return seconds, (_status_kib('VmHWM') - before) * 1024 if memory else None
 
 
-def _random_batch(cfg, batch, device):
-    """``batch`` samples of random pixels at the test pipeline's view shape, as a dataloader gives them."""
+def _random_batch(cfg, batch, device, shape=None):
+    """``batch`` samples of random pixels at the test pipeline's view shape (or ``shape``), as a
+    dataloader gives them."""
     from .model_inputs import is_video, view_shape
-    shape = view_shape(cfg)
+    shape = view_shape(cfg, shape)
     if is_video(cfg):
         from mmaction.structures import ActionDataSample
         inputs = [torch.randint(0, 256, (1, *shape), dtype=torch.uint8) for _ in range(batch)]
@@ -122,7 +134,7 @@ def _config_step(subject, options):
     cfg.model.backbone.pretrained = None  # weights do not change the cost
     cfg.model.backbone.with_cp = subject.with_cp
     model = build_model(cfg).to(options.device)
-    data = _random_batch(cfg, options.batch, options.device)
+    data = _random_batch(cfg, options.batch, options.device, options.shape)
     info = dict(tunable_params=count_parameters(model)['tunable'])
     if options.mode == 'test':
         model.eval()
@@ -143,30 +155,50 @@ def _config_step(subject, options):
     return (lambda: train_step(data, optim_wrapper)), info
 
 
-def _kan_step(subject, options):
-    """``(step, info, output)`` for a KAN layer stack: forward and backward on fixed random tokens."""
-    from ..models.peft import KAN
-    torch.manual_seed(0)
-    kan = KAN(list(subject.kan)).to(options.device)
-    x = torch.randn(subject.tokens, subject.kan[0], device=options.device, requires_grad=True)
+def _kan_module(subject):
+    """The layer stack of a KAN subject, and its forward: ``(tokens, widths[0]) -> (tokens, widths[-1])``."""
+    from torch import nn
 
-    def forward(inputs):
-        if subject.implementation == 'fused':
-            return kan(inputs)
+    from ..models.peft import KAN
+    widths = list(subject.kan)
+    if subject.implementation == 'mlp':
+        hidden = mlp_widths(widths)
+        layers = [module for i, o in zip(hidden[:-1], hidden[1:]) for module in (nn.Linear(i, o), nn.GELU())]
+        mlp = nn.Sequential(*layers[:-1])
+        return mlp, mlp
+    kan = KAN(widths, kan_backend='triton' if subject.implementation == 'triton' else 'torch')
+    if subject.implementation != 'cox-de-boor':
+        return kan, kan
+
+    def recursion(inputs):
         for layer in kan.layers:
             inputs = layer.reference_forward(inputs)
         return inputs
+    return kan, recursion
+
+
+def _kan_step(subject, options):
+    """``(step, info, output)`` for a KAN subject: forward and backward on fixed random tokens
+    (under bf16 autocast with ``options.amp``); ``output`` is None for the MLP."""
+    torch.manual_seed(0)  # the same weights for every KAN implementation
+    module, forward = _kan_module(subject)
+    module.to(options.device)
+    x = torch.randn(subject.tokens, subject.kan[0], device=options.device, requires_grad=True)
     if options.compile:
         forward = torch.compile(forward)
 
-    def step():
-        forward(x).sum().backward()
+    def run():
+        with torch.autocast(options.device.split(':')[0], dtype=torch.bfloat16, enabled=options.amp):
+            return forward(x)
 
-    def output():
+    def step():
+        run().float().sum().backward()
+
+    def output():  # Cox-de Boor's, the reference of the differences, in float32 without autocast
         with torch.no_grad():
-            return forward(x).cpu()
-    params = sum(p.numel() for p in kan.parameters())
-    return step, dict(tunable_params=params), output
+            return (forward(x) if subject.implementation == 'cox-de-boor' else run()).float().cpu()
+    params = sum(p.numel() for p in module.parameters())
+    return step, dict(tunable_params=params), None if subject.implementation == 'mlp' else output
 
 
 def _worker(connection, subject, options):
@@ -201,7 +233,7 @@ class Worker:
         self.connection, child = context.Pipe()
         self.process = context.Process(target=_worker, args=(child, subject, options), daemon=True)
         self.process.start()
-        self.info = self.ask(None)
+        self.info = None  # set by run() once the subject is built
 
     def ask(self, command):
         if command is not None:
@@ -225,17 +257,21 @@ def run(subjects, options, repeat=5, warmup=2, log=print):
     ``repeat`` timed rounds (on CPU followed by two rounds that measure memory). Keys: ``name``,
     ``tunable_params``, ``step_time_s`` (median), ``step_times_s`` (all), ``clips_per_s``,
     ``peak_memory_bytes`` (largest), ``time_ratio``, ``memory_ratio`` and, for KAN subjects,
-    ``max_abs_diff`` from the first subject's output.
+    ``max_abs_diff`` from the output of the Cox-de Boor subject in float32 (else the first subject's).
     """
     workers = []
     try:
-        for subject in subjects:
+        for subject in subjects:  # built in parallel
             log(f'building {subject.name}')
             workers.append(Worker(subject, options))
-        for round_ in range(warmup):
+        for worker in workers:
+            worker.info = worker.ask(None)
+        for round_ in range(warmup):  # all subjects at once: compiling (--compile) runs in parallel
             log(f'warm-up {round_ + 1}/{warmup}')
             for worker in workers:
-                worker.ask('step')
+                worker.connection.send('step')
+            for worker in workers:
+                worker.ask(None)
         samples = {worker.subject.name: [] for worker in workers}
         for round_ in range(repeat):
             for worker in workers:
@@ -253,6 +289,8 @@ def run(subjects, options, repeat=5, warmup=2, log=print):
     finally:
         for worker in workers:
             worker.stop()
+    reference = next((output for worker, output in zip(workers, outputs)
+                      if worker.subject.implementation == 'cox-de-boor'), outputs[0])
     results = []
     for worker, output in zip(workers, outputs):
         times = [seconds for seconds, _ in samples[worker.subject.name]]
@@ -260,8 +298,8 @@ def run(subjects, options, repeat=5, warmup=2, log=print):
         result = dict(name=worker.subject.name, **worker.info, step_time_s=median, step_times_s=times,
                       clips_per_s=options.batch / median if worker.subject.kan is None else None,
                       peak_memory_bytes=max(memory[worker.subject.name]))
-        if output is not None and outputs[0] is not None:
-            result['max_abs_diff'] = (output - outputs[0]).abs().max().item()
+        if output is not None and reference is not None:
+            result['max_abs_diff'] = (output - reference).abs().max().item()
         results.append(result)
     for result in results:
         result['time_ratio'] = result['step_time_s'] / results[0]['step_time_s']
@@ -271,7 +309,7 @@ def run(subjects, options, repeat=5, warmup=2, log=print):
 
 def format_table(results):
     """A Markdown table of :func:`run`'s results."""
-    kan = 'max_abs_diff' in results[-1]
+    kan = any('max_abs_diff' in result for result in results)
     head = ['subject', 'tunable params', 'step (s)', 'clips/s', 'peak memory (MB)', 'time / first',
             'memory / first'] + (['max abs diff'] if kan else [])
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
@@ -280,6 +318,6 @@ def format_table(results):
                '-' if r['clips_per_s'] is None else f"{r['clips_per_s']:.3g}",
                f"{r['peak_memory_bytes'] / 2**20:,.0f}", f"{r['time_ratio']:.2f}", f"{r['memory_ratio']:.2f}"]
         if kan:
-            row.append(f"{r.get('max_abs_diff', 0):.1e}")
+            row.append(f"{r['max_abs_diff']:.1e}" if 'max_abs_diff' in r else '-')
         lines.append('| ' + ' | '.join(row) + ' |')
     return '\n'.join(lines)

@@ -1,10 +1,7 @@
-"""The Triton backend of KANLinear against the float64 Cox-de Boor reference.
+"""The Triton backend of KANLinear against the float64 Cox-de Boor reference (loki_video.analysis.kan_accuracy).
 
 Without a GPU the kernels run in Triton's interpreter on CPU tensors (``TRITON_INTERPRET=1``, set
-by conftest.py before anything imports them); with one they run compiled on it. Tolerances: float32
-1e-5 relative to the largest reference value (measured ~1e-7); float16 and bfloat16 inputs are
-compared with the reference of the same rounded inputs, so only the output's rounding remains
-(half a unit in the last place: 2^-11 and 2^-8 relative).
+by conftest.py before anything imports them); with one they run compiled on it.
 """
 import os
 import subprocess
@@ -13,81 +10,30 @@ import sys
 import pytest
 import torch
 
+from loki_video.analysis.kan_accuracy import CASES, case_errors, case_inputs, weight_gradients_repeat
 from loki_video.models.peft import KAN, KANLinear, build_tuning_module
 
 pytest.importorskip('triton')
 DEVICE = 'cuda' if torch.cuda.is_available() else 'cpu'
-ROUNDING = {torch.float32: 1e-5, torch.float16: 2e-3, torch.bfloat16: 1e-2}
 
 
-def layer_pair(n_in, n_out, seed=0, **options):
-    """A Triton layer on DEVICE and its float64 copy on the closed form; same weights."""
-    torch.manual_seed(seed)
-    reference = KANLinear(n_in, n_out, kan_backend='torch', **options).double()
-    fused = KANLinear(n_in, n_out, kan_backend='triton', **options).to(DEVICE)
-    fused.load_state_dict(reference.state_dict())
-    with torch.no_grad():  # random spline weights: the default initialisation makes the spline term tiny
-        for layer in (reference, fused):
-            generator = torch.Generator().manual_seed(1)
-            layer.spline_weight.copy_(torch.randn(layer.spline_weight.shape, generator=generator))
-    return fused, reference
+@pytest.mark.parametrize('case', CASES, ids=[case.name for case in CASES])
+def test_output_and_gradients_match_cox_de_boor(case):
+    errors = case_errors(case, DEVICE)
+    assert [e['quantity'] for e in errors] == ['output', 'x', 'base_weight', 'spline_weight', 'spline_scaler']
+    for e in errors:
+        assert e['error'] <= e['bound'], f"{case.name}, {e['quantity']}: {e['error']:.3g} > {e['bound']:.3g}"
 
 
-def compare(fused, reference, x, dtype=torch.float32):
-    """Output and the gradients of x, base_weight, spline_weight, spline_scaler: Triton vs Cox-de Boor."""
-    x_fused = x.to(DEVICE, dtype).detach().requires_grad_()
-    x_reference = x.to(dtype).double().detach().requires_grad_()   # the same rounded inputs
-    y = fused(x_fused)
-    want = reference.reference_forward(x_reference)
-    assert y.dtype == dtype and y.shape == want.shape
-    grad_y = torch.randn(want.shape, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
-    names = ('base_weight', 'spline_weight', 'spline_scaler')
-    got = torch.autograd.grad(y, [x_fused] + [getattr(fused, n) for n in names], grad_y.to(DEVICE, dtype))
-    wanted = torch.autograd.grad(want, [x_reference] + [getattr(reference, n) for n in names], grad_y)
-    assert got[0].dtype == dtype and all(g.dtype == torch.float32 for g in got[1:])
-    rounding = ROUNDING[dtype]
-    for name, value, expected in zip(('output', 'x', *names), (y, *got), (want, *wanted)):
-        error = (value.double().cpu() - expected).abs().max().item()
-        bound = rounding * expected.abs().max().item() + 1e-12
-        assert error <= bound, f'{name}: {error:.3g} > {bound:.3g}'
-
-
-@pytest.mark.parametrize('spline_order', [1, 2, 3, 4, 5])
-@pytest.mark.parametrize('spline_input', ['tanh', 'identity'])
-def test_orders_and_input_modes_match_cox_de_boor(spline_order, spline_input):
-    fused, reference = layer_pair(7, 5, grid_size=4, spline_order=spline_order, spline_input=spline_input)
-    # inside the grid, on the extension knots and beyond the extended grid
-    compare(fused, reference, torch.empty(37, 7).uniform_(-3.5, 3.5))
-
-
-@pytest.mark.parametrize('n_in,n_out,rows,grid_size', [
-    (96, 12, 197, 5),     # LoKi's first KAN layer, one frame
-    (12, 96, 1, 5),       # its second layer, one row
-    (768, 11, 3, 5),      # the KAN adapter's layers
-    (11, 768, 2, 5),
-    (64, 8, 70, 9),       # tiny configs' widths, rows across two tiles, another grid
-])
-def test_widths_rows_and_grids(n_in, n_out, rows, grid_size):
-    fused, reference = layer_pair(n_in, n_out, grid_size=grid_size)
-    compare(fused, reference, torch.randn(rows, n_in) * 1.5)
-
-
-@pytest.mark.parametrize('x', [torch.randn(6, 30).T, torch.randn(2, 6, 5).transpose(1, 2),
-                               torch.randn(4, 5, 12)[..., ::2]], ids=['transposed', 'leading-axes', 'strided'])
-def test_non_contiguous_inputs(x):
-    assert not x.is_contiguous()
-    fused, reference = layer_pair(6, 9)
-    compare(fused, reference, x)
-
-
-@pytest.mark.parametrize('dtype', [torch.float16, torch.bfloat16])
-def test_half_precision_inputs(dtype):
-    fused, reference = layer_pair(20, 6)
-    compare(fused, reference, torch.randn(50, 20), dtype)
+def test_the_cases_cover_the_layouts():
+    for case in CASES:
+        x, reference = case_inputs(case, DEVICE)
+        assert x.is_contiguous() == (case.layout == 'contiguous') == reference.is_contiguous()
 
 
 def test_autocast_dtype_rules_as_the_closed_form():
-    fused, _ = layer_pair(16, 8)
+    torch.manual_seed(0)
+    fused = KANLinear(16, 8, kan_backend='triton').to(DEVICE)
     closed = KANLinear(16, 8, kan_backend='torch').to(DEVICE)
     closed.load_state_dict(fused.state_dict())
     x = torch.randn(30, 16, device=DEVICE)
@@ -100,10 +46,7 @@ def test_autocast_dtype_rules_as_the_closed_form():
 
 
 def test_weight_gradients_are_deterministic_across_row_splits():
-    fused, _ = layer_pair(12, 8)
-    x = torch.randn(1579, 12, device=DEVICE, requires_grad=True)   # 25 row tiles: 4 splits of the reduction
-    grads = [torch.autograd.grad(fused(x).square().sum(), list(fused.parameters()) + [x]) for _ in range(2)]
-    assert all(torch.equal(a, b) for a, b in zip(*grads))
+    assert weight_gradients_repeat(DEVICE)
 
 
 def test_same_keys_and_outputs_as_the_closed_form():
@@ -172,4 +115,3 @@ def test_compiles_without_a_graph_break():
     torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-6)
     for got_grad, p in zip(grads, kan.parameters()):
         torch.testing.assert_close(got_grad, p.grad, rtol=1e-5, atol=1e-6)
-

@@ -4,24 +4,28 @@
     python tools/analysis/benchmark.py CONFIG [CONFIG ...] [--mode train|test] [--batch N] [--amp]
         [--compile] [--with-cp [off|on|both]] [--repeat N] [--warmup N] [--device DEV]
         [--threads N] [--cfg-options KEY=VALUE ...] [--json OUT]
-    python tools/analysis/benchmark.py --kan 96 12 96 [--tokens 1576] [--compile] [--json OUT]
+    python tools/analysis/benchmark.py --kan 96 12 96 [--tokens 1576] [--kan-impl IMPL ...] [--amp] [--compile]
+        [--json OUT]
 
 Each model is built from its config with random weights (they do not change the cost) and
 steps on a random batch of the test pipeline's input shape. A train step is forward, backward
 and optimizer step, as in training. Steps are timed interleaved across the configs after
 --warmup steps each; the table gives the median step time, clips per second, the peak memory
 of a step (CUDA: max_memory_allocated; CPU: growth of the peak resident set over the step) and
-the ratios to the first config. --kan compares the fused KAN layer with the Cox-de Boor
-formulation on --tokens rows (1576: 8 frames x 197 tokens) and reports how far their outputs are
-apart. See docs/performance.md.
+the ratios to the first config. --kan compares KAN layer stacks forward and backward on --tokens
+rows (1576: 8 frames x 197 tokens): the Triton kernels (on CUDA, or in Triton's interpreter with
+TRITON_INTERPRET=1), the closed form, the Cox-de Boor recursion and an MLP with twice the hidden
+widths, and reports how far each output is from Cox-de Boor's (--amp: under bf16 autocast, on any
+device). See docs/performance.md.
 """
 import argparse
 import json
+import os
 import os.path as osp
 
 import torch
 
-from loki_video.analysis.benchmark import Options, Subject, format_table, run
+from loki_video.analysis.benchmark import KAN_IMPLEMENTATIONS, Options, Subject, format_table, mlp_widths, run
 from loki_video.config import DictAction
 
 
@@ -31,9 +35,13 @@ def parse_args():
     parser.add_argument('--kan', type=int, nargs='+', metavar='WIDTH',
                         help='benchmark the KAN with these widths, fused against Cox-de Boor, instead of configs')
     parser.add_argument('--tokens', type=int, default=1576, help='rows of the KAN input (default 1576)')
+    parser.add_argument('--kan-impl', nargs='+', choices=KAN_IMPLEMENTATIONS, metavar='IMPL',
+                        help=f'KAN implementations to compare, of {", ".join(KAN_IMPLEMENTATIONS)} (default: '
+                        'all; triton only on CUDA or with TRITON_INTERPRET=1)')
     parser.add_argument('--mode', choices=('train', 'test'), default='train')
     parser.add_argument('--batch', type=int, default=1, help='clips (or images) per step')
-    parser.add_argument('--amp', action='store_true', help='mixed precision (bf16 where supported); needs CUDA')
+    parser.add_argument('--amp', action='store_true',
+                        help='mixed precision (bf16 where supported); configs need CUDA, --kan runs anywhere')
     parser.add_argument('--compile', action='store_true', help='torch.compile the step (warm-up compiles it)')
     parser.add_argument('--with-cp', nargs='?', const='on', default='off', choices=('off', 'on', 'both'),
                         help='activation checkpointing in every block; both: each config with and without')
@@ -47,8 +55,10 @@ def parse_args():
     args = parser.parse_args()
     if bool(args.configs) == bool(args.kan):
         parser.error('give configs or --kan WIDTHS, not both')
-    if args.amp and not args.device.startswith('cuda'):
-        parser.error('--amp needs a CUDA device')
+    if args.amp and args.configs and not args.device.startswith('cuda'):
+        parser.error('--amp needs a CUDA device for configs (mmengine\'s AmpOptimWrapper)')
+    if args.kan_impl and not args.kan:
+        parser.error('--kan-impl goes with --kan')
     if args.repeat < 1 or args.warmup < 0 or args.batch < 1:
         parser.error('--repeat and --batch must be at least 1, --warmup at least 0')
     missing = [c for c in args.configs if not osp.isfile(c)]
@@ -57,12 +67,26 @@ def parse_args():
     return args
 
 
+def default_kan_implementations(device):
+    """Every implementation; Triton only where its kernels run (CUDA, or the interpreter on CPU)."""
+    triton = device.startswith('cuda') or os.environ.get('TRITON_INTERPRET') == '1'
+    return [impl for impl in KAN_IMPLEMENTATIONS if triton or impl != 'triton']
+
+
+def kan_subjects(widths, tokens, implementations):
+    """One subject per implementation of a KAN of ``widths`` on ``tokens`` rows, named for the table."""
+    labels = {'triton': 'Triton', 'closed-form': 'closed form', 'cox-de-boor': 'Cox-de Boor'}
+
+    def name(impl):
+        if impl == 'mlp':
+            return f'MLP {"-".join(map(str, mlp_widths(widths)))} (GELU)'
+        return f'KAN {"-".join(map(str, widths))} {labels[impl]}'
+    return [Subject(name(impl), kan=widths, tokens=tokens, implementation=impl) for impl in implementations]
+
+
 def subjects(args):
     if args.kan:
-        widths = tuple(args.kan)
-        name = '-'.join(map(str, widths))
-        return [Subject(f'KAN {name} fused', kan=widths, tokens=args.tokens, implementation='fused'),
-                Subject(f'KAN {name} Cox-de Boor', kan=widths, tokens=args.tokens, implementation='cox-de-boor')]
+        return kan_subjects(tuple(args.kan), args.tokens, args.kan_impl or default_kan_implementations(args.device))
     checkpointing = dict(off=(False, ), on=(True, ), both=(False, True))[args.with_cp]
     return [Subject(osp.splitext(osp.basename(config))[0] + (' +cp' if with_cp else ''), config=config,
                     with_cp=with_cp)
