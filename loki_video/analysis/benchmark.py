@@ -257,7 +257,8 @@ def run(subjects, options, repeat=5, warmup=2, log=print):
     ``repeat`` timed rounds (on CPU followed by two rounds that measure memory). Keys: ``name``,
     ``tunable_params``, ``step_time_s`` (median), ``step_times_s`` (all), ``clips_per_s``,
     ``peak_memory_bytes`` (largest), ``time_ratio``, ``memory_ratio`` and, for KAN subjects,
-    ``max_abs_diff`` from the output of the Cox-de Boor subject in float32 (else the first subject's).
+    ``max_abs_diff`` from the output of the Cox-de Boor subject of the same widths in float32 (else
+    the first subject's).
     """
     workers = []
     try:
@@ -289,10 +290,11 @@ def run(subjects, options, repeat=5, warmup=2, log=print):
     finally:
         for worker in workers:
             worker.stop()
-    reference = next((output for worker, output in zip(workers, outputs)
-                      if worker.subject.implementation == 'cox-de-boor'), outputs[0])
+    references = {worker.subject.kan: output for worker, output in zip(workers, outputs)
+                  if worker.subject.implementation == 'cox-de-boor'}
     results = []
     for worker, output in zip(workers, outputs):
+        reference = references.get(worker.subject.kan, outputs[0])
         times = [seconds for seconds, _ in samples[worker.subject.name]]
         median = statistics.median(times)
         result = dict(name=worker.subject.name, **worker.info, step_time_s=median, step_times_s=times,

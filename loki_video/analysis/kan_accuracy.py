@@ -29,7 +29,7 @@ class Case:
     layout: str = 'contiguous'
 
 
-CASES = (
+CASES = tuple(
     [Case(f'order {order}, {mode}', 7, 5, 37, dict(grid_size=4, spline_order=order, spline_input=mode))
      for order in range(1, 6) for mode in ('tanh', 'identity')]
     + [Case('LoKi 96->12, 197 rows', 96, 12, 197), Case('LoKi 12->96, 1 row', 12, 96, 1),
