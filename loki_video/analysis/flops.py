@@ -7,7 +7,9 @@ do matmul work in this project's models; :func:`count_flops` adds their handles:
 * ``aten::scaled_dot_product_attention`` (timm's fused attention): ``Q K^T`` and ``A V``,
   ``B * H * Lq * Lk * (d_qk + d_v)``;
 * ``prim::PythonOp.SplineLinear`` (the spline term of a KAN layer): the weighted sum of
-  ``n_bases`` B-spline bases per input and output, ``N * O * I * n_bases``.
+  ``n_bases`` B-spline bases per input and output, ``N * O * I * n_bases``;
+* ``loki_video::kan_linear`` (the whole KAN layer on the Triton backend): the spline term and the
+  base term's ``N * O * I``, ``N * O * I * (n_bases + 1)``: the count of the closed form.
 """
 import math
 
@@ -38,9 +40,17 @@ def spline_linear_flops(inputs, outputs):
     return x[0] * math.prod(weight)
 
 
+def kan_linear_flops(inputs, outputs):
+    """``loki_video::kan_linear(x (N, I), base_weight (O, I), spline_weight (O, I, n_bases), ...)``:
+    ``N * O * I * (n_bases + 1)``."""
+    x, weight = get_shape(inputs[0]), get_shape(inputs[2])
+    return x[0] * math.prod(weight[:2]) * (weight[2] + 1)
+
+
 OP_HANDLES = {
     'aten::scaled_dot_product_attention': attention_flops,
     'prim::PythonOp.SplineLinear': spline_linear_flops,
+    'loki_video::kan_linear': kan_linear_flops,
 }
 
 

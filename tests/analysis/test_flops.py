@@ -37,6 +37,18 @@ def test_attention_and_spline_handles():
     assert analyzer.total() == sum(by_op.values())
 
 
+def test_the_triton_kan_counts_as_the_closed_form():
+    """The Triton op (interpreted on CPU: conftest sets TRITON_INTERPRET=1) counts base and spline terms."""
+    pytest.importorskip('triton')
+    closed = KANLinear(6, 4, kan_backend='torch')
+    fused = KANLinear(6, 4, kan_backend='triton').to('cuda' if torch.cuda.is_available() else 'cpu')
+    x = torch.randn(10, 6, device=fused.base_weight.device)
+    analyzer = flop_analyzer(fused, (x, ))
+    assert analyzer.by_operator() == {'kan_linear': 10 * 4 * 6 * (8 + 1)}
+    assert analyzer.total() == flop_analyzer(closed, (x.cpu(), )).total()
+    assert set(analyzer.unsupported_ops()) == {'aten::mul'}   # spline_weight * spline_scaler
+
+
 def tiny(cfg):
     """The config's model at width 64 with 2 blocks (same slots, pipeline and head)."""
     backbone = cfg.model.backbone

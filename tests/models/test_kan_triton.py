@@ -83,6 +83,9 @@ def test_wrong_settings_fail_at_once():
         KANLinear(4, 3, kan_backend='cuda')
     with pytest.raises(ValueError, match="fuses the SiLU base activation, got GELU"):
         KANLinear(4, 3, base_activation=torch.nn.GELU, kan_backend='triton')
+    with pytest.raises(ValueError, match="spline_order up to 5, got 6"):
+        KANLinear(4, 3, spline_order=6, kan_backend='triton')
+    assert not KANLinear(4, 3, spline_order=6).fusable and not KANLinear(4, 3, base_activation=torch.nn.GELU).fusable
     with pytest.raises(TypeError, match="got torch.float64"):
         KANLinear(4, 3, kan_backend='triton')(torch.zeros(2, 4, dtype=torch.float64))
 
@@ -115,3 +118,23 @@ def test_compiles_without_a_graph_break():
     torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-6)
     for got_grad, p in zip(grads, kan.parameters()):
         torch.testing.assert_close(got_grad, p.grad, rtol=1e-5, atol=1e-6)
+
+
+def test_a_config_trains_on_the_triton_kans_as_on_the_closed_form():
+    from mmengine.optim import OptimWrapper
+
+    from loki_video.config import build_model, load_config
+
+    from tiny_runner import TINY_CONFIG, tiny_batch
+    losses = {}
+    for backend in ('triton', 'torch'):
+        options = {f'model.backbone.slots.{slot}.kan_backend': backend for slot in ('temporal', 'spatial', 'mlp')}
+        cfg = load_config(str(TINY_CONFIG), {**options, 'model.backbone.drop_path_rate': 0.0,
+                                             'model.cls_head.dropout_ratio': 0.0})
+        torch.manual_seed(0)
+        model = build_model(cfg).to(DEVICE)
+        kans = [m for m in model.modules() if isinstance(m, KANLinear)]
+        assert len(kans) == 12 and {m.kan_backend for m in kans} == {backend}
+        optimizer = OptimWrapper(torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.5))
+        losses[backend] = [model.train_step(tiny_batch(step), optimizer)['loss'].item() for step in range(2)]
+    assert losses['triton'] == pytest.approx(losses['torch'], rel=1e-5)

@@ -24,8 +24,8 @@ the base branch on the raw ``x``. ``spline_input="identity"`` gives the raw text
 Backends (``kan_backend``): ``"torch"`` is the closed form above; ``"triton"`` computes base and
 spline terms in fused Triton kernels (``kan_kernels.py``, one custom op: ``kan_op.py``) that never
 write the bases to memory; ``"auto"`` (default) takes Triton for CUDA tensors of 16 or 32 bits where
-Triton is installed, and the closed form otherwise. Both compute in float32 and give the same
-parameters, state-dict keys and output dtypes.
+Triton is installed (SiLU base activation, ``spline_order <= 5``), and the closed form otherwise.
+Both compute in float32 and give the same parameters, state-dict keys and output dtypes.
 """
 
 import importlib.util
@@ -41,6 +41,7 @@ from .bspline import SplineLinear, cardinal_terms, cox_de_boor_bases, uniform_bs
 __all__ = ["KAN", "KANLinear"]
 
 KAN_BACKENDS = ("auto", "triton", "torch")
+TRITON_MAX_ORDER = 5  # kan_kernels.MAX_TERMS truncated-power terms
 TRITON_INSTALLED = importlib.util.find_spec("triton") is not None
 
 
@@ -69,7 +70,8 @@ class KANLinear(nn.Module):
         spline_input: ``"tanh"`` (squash inputs of the spline branch into ``grid_range``) or
             ``"identity"`` (raw inputs; the spline term is zero outside the extended grid).
         kan_backend: ``"auto"``, ``"triton"`` or ``"torch"`` (module docstring). ``"triton"`` needs
-            the SiLU base activation, and CUDA tensors unless ``TRITON_INTERPRET=1`` is set.
+            the SiLU base activation, ``spline_order <= 5``, and CUDA tensors unless
+            ``TRITON_INTERPRET=1`` is set; ``"auto"`` takes the closed form where these do not hold.
     """
 
     def __init__(
@@ -91,6 +93,9 @@ class KANLinear(nn.Module):
         if kan_backend == "triton" and base_activation is not nn.SiLU:
             raise ValueError(f"kan_backend='triton' fuses the SiLU base activation, got {base_activation.__name__}; "
                              "use kan_backend='torch' or 'auto' for other activations")
+        if kan_backend == "triton" and spline_order > TRITON_MAX_ORDER:
+            raise ValueError(f"kan_backend='triton' takes spline_order up to {TRITON_MAX_ORDER}, got {spline_order}; "
+                             "use kan_backend='torch' or 'auto' for higher orders")
         self.in_features = in_features
         self.out_features = out_features
         self.grid_size = grid_size
@@ -98,7 +103,7 @@ class KANLinear(nn.Module):
         self.grid_range = (float(grid_range[0]), float(grid_range[1]))
         self.spline_input = spline_input
         self.kan_backend = kan_backend
-        self.fusable = base_activation is nn.SiLU
+        self.fusable = base_activation is nn.SiLU and spline_order <= TRITON_MAX_ORDER
         h = (self.grid_range[1] - self.grid_range[0]) / grid_size
         grid = torch.arange(-spline_order, grid_size + spline_order + 1, dtype=torch.float64)
         grid = grid * h + self.grid_range[0]

@@ -23,6 +23,8 @@ table is ever written to memory.
 Block sizes are fixed by the widths (:func:`_blocks`): ``tl.dot`` needs tiles of at least 16, so
 narrower widths are padded by masks, with the padding weights loaded as zero.
 """
+import functools
+
 import torch
 import triton
 import triton.language as tl
@@ -191,14 +193,15 @@ def _kan_grad_weight_kernel(
 INTERPRETED = isinstance(_kan_forward_kernel, InterpretedFunction)  # TRITON_INTERPRET=1 at import: CPU tensors
 
 
+@functools.lru_cache(maxsize=None)
 def _spline_arguments(spline_order, scale, offset):
-    """Scalar arguments ``scale, offset, centre, a0, c0, a1, c1, a2, c2`` and constexprs ``K, TERMS``."""
+    """Scalar arguments ``(scale, offset, centre, a0, c0, a1, c1, a2, c2)`` and constexprs ``(K, TERMS)``."""
     spline = cardinal_terms(spline_order)
     if len(spline.terms) > MAX_TERMS:
         raise ValueError(f'the Triton KAN kernels take spline_order up to 5, got {spline_order}')
     terms = list(spline.terms) + [(0.0, 0.0)] * (MAX_TERMS - len(spline.terms))
-    scalars = [scale, offset, spline.centre] + [value for term in terms for value in term]
-    return scalars, dict(K=spline_order, TERMS=len(spline.terms))
+    scalars = (scale, offset, spline.centre, *(value for term in terms for value in term))
+    return scalars, (spline_order, len(spline.terms))
 
 
 def _precision():
@@ -212,11 +215,11 @@ def kan_forward(x, base_weight, spline_weight, y, spline_order, scale, offset, s
     n, n_in = x.shape
     n_out, _, n_bases = spline_weight.shape
     block_i, block_o = _blocks(n_in, n_out)
-    scalars, orders = _spline_arguments(spline_order, scale, offset)
+    scalars, (order, terms) = _spline_arguments(spline_order, scale, offset)
     grid = (triton.cdiv(n, BLOCK_N), triton.cdiv(n_out, block_o))
     launch(_kan_forward_kernel)[grid](
         x, base_weight, spline_weight, y, n, n_in, n_out, *x.stride(), *base_weight.stride(),
-        *spline_weight.stride(), *y.stride(), *scalars, SQUASH=squash, N_BASES=n_bases, **orders,
+        *spline_weight.stride(), *y.stride(), *scalars, SQUASH=squash, N_BASES=n_bases, K=order, TERMS=terms,
         BLOCK_N=BLOCK_N, BLOCK_I=block_i, BLOCK_O=block_o, PRECISION=_precision())
 
 
@@ -227,8 +230,8 @@ def kan_backward(grad_y, x, base_weight, spline_weight, grad_x, partial, spline_
     n, n_in = x.shape
     n_out, _, n_bases = spline_weight.shape
     block_i, block_o = _blocks(n_in, n_out)
-    scalars, orders = _spline_arguments(spline_order, scale, offset)
-    constants = dict(SQUASH=squash, N_BASES=n_bases, **orders, BLOCK_N=BLOCK_N, BLOCK_I=block_i,
+    scalars, (order, terms) = _spline_arguments(spline_order, scale, offset)
+    constants = dict(SQUASH=squash, N_BASES=n_bases, K=order, TERMS=terms, BLOCK_N=BLOCK_N, BLOCK_I=block_i,
                      BLOCK_O=block_o, PRECISION=_precision())
     launch(_kan_grad_x_kernel)[(triton.cdiv(n, BLOCK_N), triton.cdiv(n_in, block_i))](
         grad_y, x, base_weight, spline_weight, grad_x, n, n_in, n_out, *grad_y.stride(), *x.stride(),
