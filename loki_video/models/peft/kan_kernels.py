@@ -16,12 +16,12 @@ table is ever written to memory.
 * :func:`kan_backward`: ``grad_x`` in one kernel (a program per ``(rows, inputs)`` tile;
   ``silu'(x) (grad_y @ base_weight) + u'(x) sum_j B'_j(u) (grad_y @ spline_weight[..., j])``) and the
   weight gradients in another. The weight gradients are deterministic: the rows are cut into
-  fixed splits of :data:`SPLIT_TILES` row tiles; each program sums its split's tiles in a fixed
+  fixed splits of :data:`SPLIT_ROWS` rows; each program sums its split's row tiles in a fixed
   order into its own slot of a float32 ``(splits, n_bases + 1, O, I)`` buffer (one basis, or the
   base term, per program), and one ``torch.sum`` over the splits follows. No atomics.
 
-Block sizes are fixed by the widths (:func:`_blocks`): ``tl.dot`` needs tiles of at least 16, so
-narrower widths are padded by masks, with the padding weights loaded as zero.
+Tile sizes are fixed per kernel and widths (:data:`TILES`, :func:`_tiles`): ``tl.dot`` needs tiles of
+at least 16, so narrower widths are padded by masks, with the padding weights loaded as zero.
 """
 import functools
 
@@ -32,28 +32,31 @@ from triton.runtime.interpreter import InterpretedFunction
 
 from .bspline import cardinal_terms
 
-BLOCK_N = 64       # rows per tile
-SPLIT_TILES = 8    # row tiles summed by one weight-gradient program (512 rows)
+# Tiles per kernel: (BLOCK_N rows, largest BLOCK_I, largest BLOCK_O, warps). The float32 dot keeps its
+# operands in registers; these are the largest tiles that compile for sm_90 without register spills
+# (``loki_video.analysis.kan_kernel_resources``), with 8 warps to spread the operands.
+TILES = dict(forward=(64, 32, 64, 8), grad_x=(32, 16, 16, 8), grad_weight=(32, 32, 32, 8))
+SPLIT_ROWS = 512   # rows summed by one weight-gradient program
 MAX_TERMS = 3      # truncated-power terms of orders up to 5
 
 
-def _next_power_of_2(n, low, high):
-    return max(low, min(high, triton.next_power_of_2(n)))
-
-
-def _blocks(n_in, n_out):
-    """``(BLOCK_I, BLOCK_O)`` for widths ``(n_in, n_out)``; powers of two in [16, 32] and [16, 128]."""
-    return _next_power_of_2(n_in, 16, 32), _next_power_of_2(n_out, 16, 128)
+def _tiles(kernel, n_in, n_out):
+    """``(BLOCK_N, BLOCK_I, BLOCK_O, num_warps)`` of ``kernel`` for widths ``(n_in, n_out)``: powers of two,
+    at least 16 (``tl.dot``'s smallest), at most :data:`TILES`'."""
+    block_n, max_i, max_o, warps = TILES[kernel]
+    return (block_n, max(16, min(max_i, triton.next_power_of_2(n_in))),
+            max(16, min(max_o, triton.next_power_of_2(n_out))), warps)
 
 
 @triton.jit
 def _power(r, K: tl.constexpr):
     """``r ** K`` for ``K >= 1``, ``r > 0`` (as 0/1) for ``K == 0``."""
     if K == 0:
-        return tl.where(r > 0, 1.0, 0.0)
-    p = r
-    for _ in tl.static_range(K - 1):
-        p = p * r
+        p = tl.where(r > 0, 1.0, 0.0)
+    else:
+        p = r
+        for _ in tl.static_range(K - 1):
+            p = p * r
     return p
 
 
@@ -79,8 +82,12 @@ def _position(x, scale, offset, SQUASH: tl.constexpr):
     """Spline position in grid units ``u`` and ``du/dx``, both shaped as ``x``."""
     if SQUASH:
         t = _tanh(x)
-        return offset + scale * t, scale * (1.0 - t * t)
-    return offset + scale * x, tl.full(x.shape, 1.0, tl.float32) * scale
+        u = offset + scale * t
+        du_dx = scale * (1.0 - t * t)
+    else:
+        u = offset + scale * x
+        du_dx = tl.full(x.shape, 1.0, tl.float32) * scale
+    return u, du_dx
 
 
 @triton.jit
@@ -214,13 +221,12 @@ def kan_forward(x, base_weight, spline_weight, y, spline_order, scale, offset, s
     (``torch.library.wrap_triton`` inside a custom op)."""
     n, n_in = x.shape
     n_out, _, n_bases = spline_weight.shape
-    block_i, block_o = _blocks(n_in, n_out)
+    block_n, block_i, block_o, warps = _tiles('forward', n_in, n_out)
     scalars, (order, terms) = _spline_arguments(spline_order, scale, offset)
-    grid = (triton.cdiv(n, BLOCK_N), triton.cdiv(n_out, block_o))
-    launch(_kan_forward_kernel)[grid](
+    launch(_kan_forward_kernel)[(triton.cdiv(n, block_n), triton.cdiv(n_out, block_o))](
         x, base_weight, spline_weight, y, n, n_in, n_out, *x.stride(), *base_weight.stride(),
         *spline_weight.stride(), *y.stride(), *scalars, SQUASH=squash, N_BASES=n_bases, K=order, TERMS=terms,
-        BLOCK_N=BLOCK_N, BLOCK_I=block_i, BLOCK_O=block_o, PRECISION=_precision())
+        BLOCK_N=block_n, BLOCK_I=block_i, BLOCK_O=block_o, PRECISION=_precision(), num_warps=warps)
 
 
 def kan_backward(grad_y, x, base_weight, spline_weight, grad_x, partial, spline_order, scale, offset, squash,
@@ -229,19 +235,21 @@ def kan_backward(grad_y, x, base_weight, spline_weight, grad_x, partial, spline_
     (float32, ``splits = weight_gradient_splits(N)``; entry ``n_bases`` is the base weight's)."""
     n, n_in = x.shape
     n_out, _, n_bases = spline_weight.shape
-    block_i, block_o = _blocks(n_in, n_out)
     scalars, (order, terms) = _spline_arguments(spline_order, scale, offset)
-    constants = dict(SQUASH=squash, N_BASES=n_bases, K=order, TERMS=terms, BLOCK_N=BLOCK_N, BLOCK_I=block_i,
-                     BLOCK_O=block_o, PRECISION=_precision())
-    launch(_kan_grad_x_kernel)[(triton.cdiv(n, BLOCK_N), triton.cdiv(n_in, block_i))](
+    spline = dict(SQUASH=squash, N_BASES=n_bases, K=order, TERMS=terms, PRECISION=_precision())
+    block_n, block_i, block_o, warps = _tiles('grad_x', n_in, n_out)
+    launch(_kan_grad_x_kernel)[(triton.cdiv(n, block_n), triton.cdiv(n_in, block_i))](
         grad_y, x, base_weight, spline_weight, grad_x, n, n_in, n_out, *grad_y.stride(), *x.stride(),
-        *base_weight.stride(), *spline_weight.stride(), *grad_x.stride(), *scalars, **constants)
+        *base_weight.stride(), *spline_weight.stride(), *grad_x.stride(), *scalars, **spline,
+        BLOCK_N=block_n, BLOCK_I=block_i, BLOCK_O=block_o, num_warps=warps)
+    block_n, block_i, block_o, warps = _tiles('grad_weight', n_in, n_out)
     tiles = triton.cdiv(n_out, block_o) * triton.cdiv(n_in, block_i)
     launch(_kan_grad_weight_kernel)[(partial.shape[0], tiles, n_bases + 1)](
-        grad_y, x, partial, n, n_in, n_out, min(SPLIT_TILES, triton.cdiv(n, BLOCK_N)), *grad_y.stride(),
-        *x.stride(), *scalars, **constants)
+        grad_y, x, partial, n, n_in, n_out, triton.cdiv(min(SPLIT_ROWS, n), block_n),
+        *grad_y.stride(), *x.stride(), *scalars, **spline, BLOCK_N=block_n, BLOCK_I=block_i, BLOCK_O=block_o,
+        num_warps=warps)
 
 
 def weight_gradient_splits(n_rows):
-    """Row splits of the weight-gradient reduction: one per :data:`SPLIT_TILES` row tiles (fewer rows: one)."""
-    return max(1, triton.cdiv(n_rows, BLOCK_N * SPLIT_TILES))
+    """Row splits of the weight-gradient reduction: one per :data:`SPLIT_ROWS` rows."""
+    return max(1, triton.cdiv(n_rows, SPLIT_ROWS))
