@@ -49,6 +49,15 @@ def test_weight_gradients_are_deterministic_across_row_splits():
     assert weight_gradients_repeat(DEVICE)
 
 
+def test_no_rows():
+    layer = KANLinear(5, 3, kan_backend='triton').to(DEVICE)
+    x = torch.zeros(2, 0, 5, device=DEVICE, requires_grad=True)
+    y = layer(x)
+    assert y.shape == (2, 0, 3)
+    y.sum().backward()
+    assert x.grad.shape == x.shape and all((p.grad == 0).all() for p in layer.parameters())
+
+
 def test_same_keys_and_outputs_as_the_closed_form():
     torch.manual_seed(3)
     closed = KAN([10, 4, 10], kan_backend='torch').to(DEVICE)

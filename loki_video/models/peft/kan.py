@@ -153,13 +153,13 @@ class KANLinear(nn.Module):
         """Whether :meth:`forward` takes the Triton kernels for ``x`` (see ``kan_backend``)."""
         if self.kan_backend == "torch":
             return False
-        low_precision = x.dtype in (torch.float32, torch.float16, torch.bfloat16)
+        supported_dtype = x.dtype in (torch.float32, torch.float16, torch.bfloat16)
         if self.kan_backend == "auto":
-            return x.is_cuda and low_precision and self.fusable and TRITON_INSTALLED
+            return x.is_cuda and supported_dtype and self.fusable and TRITON_INSTALLED
         if not TRITON_INSTALLED:
             raise ImportError("kan_backend='triton' needs Triton, which comes with PyTorch's CUDA wheels "
                               "(or: pip install triton); use kan_backend='auto' or 'torch' without it")
-        if not low_precision:
+        if not supported_dtype:
             raise TypeError(f"kan_backend='triton' computes in float32 and takes float32, float16 or bfloat16 "
                             f"inputs, got {x.dtype}; use kan_backend='torch' for {x.dtype}")
         return True

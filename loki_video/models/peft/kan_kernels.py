@@ -221,6 +221,8 @@ def kan_forward(x, base_weight, spline_weight, y, spline_order, scale, offset, s
     (``torch.library.wrap_triton`` inside a custom op)."""
     n, n_in = x.shape
     n_out, _, n_bases = spline_weight.shape
+    if n == 0:
+        return
     block_n, block_i, block_o, warps = _tiles('forward', n_in, n_out)
     scalars, (order, terms) = _spline_arguments(spline_order, scale, offset)
     launch(_kan_forward_kernel)[(triton.cdiv(n, block_n), triton.cdiv(n_out, block_o))](
@@ -232,16 +234,17 @@ def kan_forward(x, base_weight, spline_weight, y, spline_order, scale, offset, s
 def kan_backward(grad_y, x, base_weight, spline_weight, grad_x, partial, spline_order, scale, offset, squash,
                  launch):
     """Fill ``grad_x (N, I)`` and the weight gradients' per-split sums ``partial (splits, n_bases + 1, O, I)``
-    (float32, ``splits = weight_gradient_splits(N)``; entry ``n_bases`` is the base weight's)."""
+    (float32, ``splits = weight_gradient_splits(N)``; entry ``n_bases`` is the base weight's; zeros for N = 0)."""
     n, n_in = x.shape
     n_out, _, n_bases = spline_weight.shape
     scalars, (order, terms) = _spline_arguments(spline_order, scale, offset)
     spline = dict(SQUASH=squash, N_BASES=n_bases, K=order, TERMS=terms, PRECISION=_precision())
     block_n, block_i, block_o, warps = _tiles('grad_x', n_in, n_out)
-    launch(_kan_grad_x_kernel)[(triton.cdiv(n, block_n), triton.cdiv(n_in, block_i))](
-        grad_y, x, base_weight, spline_weight, grad_x, n, n_in, n_out, *grad_y.stride(), *x.stride(),
-        *base_weight.stride(), *spline_weight.stride(), *grad_x.stride(), *scalars, **spline,
-        BLOCK_N=block_n, BLOCK_I=block_i, BLOCK_O=block_o, num_warps=warps)
+    if n > 0:
+        launch(_kan_grad_x_kernel)[(triton.cdiv(n, block_n), triton.cdiv(n_in, block_i))](
+            grad_y, x, base_weight, spline_weight, grad_x, n, n_in, n_out, *grad_y.stride(), *x.stride(),
+            *base_weight.stride(), *spline_weight.stride(), *grad_x.stride(), *scalars, **spline,
+            BLOCK_N=block_n, BLOCK_I=block_i, BLOCK_O=block_o, num_warps=warps)
     block_n, block_i, block_o, warps = _tiles('grad_weight', n_in, n_out)
     tiles = triton.cdiv(n_out, block_o) * triton.cdiv(n_in, block_i)
     launch(_kan_grad_weight_kernel)[(partial.shape[0], tiles, n_bases + 1)](

@@ -1,9 +1,9 @@
 """The fused KAN layer as a PyTorch custom operator: ``torch.ops.loki_video.kan_linear``.
 
 Backed by the Triton kernels of ``kan_kernels.py`` through ``torch.library.triton_op``, so that
-``torch.compile`` sees the kernels (no graph break) and the function body serves as the fake
-implementation; ``register_autograd`` gives its backward, a second op
-(``loki_video::kan_linear_backward``). Importing this module imports Triton; ``kan.py`` imports it
+``torch.compile`` traces the op without a graph break and Inductor sees the kernels;
+``register_autograd`` gives its backward, a second op (``loki_video::kan_linear_backward``); shape-only
+fake implementations serve tracing. Importing this module imports Triton; ``kan.py`` imports it
 only when a layer first runs on the Triton backend.
 
 Triton's interpreter runs the same kernels on CPU tensors when ``TRITON_INTERPRET=1`` is set
@@ -74,8 +74,8 @@ kan_linear.register_autograd(_backward, setup_context=_setup_context)
 
 
 def fused_kan_linear(x, base_weight, spline_weight, spline_order, scale, offset, squash):
-    """:func:`kan_linear` with the output dtype of today's closed form: the autocast dtype under autocast
-    (as a matmul's), else ``x``'s. ``x (N, I) -> (N, O)``."""
+    """:func:`kan_linear` with the closed form's output dtype: the autocast dtype under autocast (as a
+    matmul's), else ``x``'s. ``x (N, I) -> (N, O)``."""
     device = x.device.type
     if device == 'cpu' and not kan_kernels.INTERPRETED:
         raise RuntimeError(
