@@ -52,7 +52,7 @@ class CompilingLauncher:
             report = subprocess.run([triton.knobs.nvidia.ptxas.path, '-v', f'--gpu-name={gpu}', ptx.name,
                                      '-o', '/dev/null'], capture_output=True, text=True, check=True).stderr
         return dict(kernel=kernel.__name__.strip('_'), grid=tuple(grid), num_warps=options.get('num_warps', 4),
-                    tiles=(kwargs['BLOCK_N'], kwargs['BLOCK_I'], kwargs['BLOCK_O']),
+                    tiles=(kwargs.get('BLOCK_N'), kwargs['BLOCK_I'], kwargs['BLOCK_O']),
                     registers=int(re.search(r'Used (\d+) registers', report).group(1)),
                     spill_bytes=int(re.search(r'(\d+) bytes spill stores', report).group(1)))
 
@@ -71,7 +71,7 @@ def kernel_resources(widths, rows=12608, dtype=torch.bfloat16, arch=90, grid_siz
                      squash=True):
     """Compile the forward and backward kernels of every layer of a KAN of ``widths`` as they launch on
     ``rows`` rows of ``dtype``: one record per kernel, with ``layer`` ``(in, out)``."""
-    from ..models.peft.kan_kernels import INTERPRETED, kan_backward, kan_forward, weight_gradient_splits
+    from ..models.peft.kan_kernels import INTERPRETED, kan_backward, kan_forward
     if INTERPRETED:
         raise RuntimeError('the KAN kernels were defined under TRITON_INTERPRET=1: unset it to compile them')
     records = []
@@ -81,12 +81,12 @@ def kernel_resources(widths, rows=12608, dtype=torch.bfloat16, arch=90, grid_siz
         start = len(records)
         x = torch.empty(rows, n_in, dtype=dtype, device='meta')
         y = torch.empty(rows, n_out, dtype=dtype, device='meta')
-        base = torch.empty(n_out, n_in, device='meta')
+        base, scaler = torch.empty(n_out, n_in, device='meta'), torch.empty(n_out, n_in, device='meta')
         spline = torch.empty(n_out, n_in, n_bases, device='meta')
-        partial = torch.empty(weight_gradient_splits(rows), n_bases + 1, n_out, n_in, device='meta')
-        kan_forward(x, base, spline, y, spline_order, grid_size / 2, spline_order + grid_size / 2, squash, launcher)
-        kan_backward(y, x, base, spline, torch.empty_like(x), partial, spline_order, grid_size / 2,
-                     spline_order + grid_size / 2, squash, launcher)
+        geometry = (spline_order, grid_size / 2, spline_order + grid_size / 2, squash, launcher)
+        kan_forward(x, base, spline, scaler, y, *geometry)
+        kan_backward(y, x, base, spline, scaler, torch.empty_like(x), torch.empty_like(base),
+                     torch.empty_like(spline), torch.empty_like(scaler), *geometry)
         for record in records[start:]:
             record['layer'] = (n_in, n_out)
     return records

@@ -169,8 +169,8 @@ class KANLinear(nn.Module):
         squashed = self.spline_input == "tanh"
         scale, offset = self.positions(squashed)
         if self.runs_triton(x):
-            y = _fused_kan_linear()(x.reshape(-1, self.in_features), self.base_weight, self.scaled_spline_weight(),
-                                    self.spline_order, scale, offset, squashed)
+            y = _fused_kan_linear()(x.reshape(-1, self.in_features), self.base_weight, self.spline_weight,
+                                    self.spline_scaler, self.spline_order, scale, offset, squashed)
             return y.view(*x.shape[:-1], self.out_features)
         base = F.linear(self.base_activation(x), self.base_weight)
         spline = SplineLinear.apply(x.reshape(-1, self.in_features), self.scaled_spline_weight(), self.spline,

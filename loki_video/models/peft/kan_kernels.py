@@ -1,9 +1,10 @@
 """Triton kernels of the KAN layer: base and spline terms fused, forward and backward.
 
-For ``x (N, I)``, ``base_weight (O, I)`` and ``spline_weight (O, I, n_bases)`` (already multiplied
-by ``spline_scaler``) the layer computes::
+For ``x (N, I)``, ``base_weight (O, I)``, ``spline_weight (O, I, n_bases)`` and ``spline_scaler (O, I)``
+the layer computes::
 
-    y[n, o] = sum_i silu(x[n, i]) base_weight[o, i] + sum_ij B_j(u(x[n, i])) spline_weight[o, i, j]
+    y[n, o] = sum_i silu(x[n, i]) base_weight[o, i]
+              + sum_ij B_j(u(x[n, i])) spline_weight[o, i, j] spline_scaler[o, i]
 
 with ``u(x) = offset + scale * x`` or ``offset + scale * tanh(x)`` (``squash``) and ``B_j`` the
 closed-form uniform B-spline bases of ``bspline.py`` (``B_j(u) = sum_l a_l (c_l - |u - j - centre|)_+^k``).
@@ -14,11 +15,15 @@ table is ever written to memory.
 * :func:`kan_forward`: one kernel, a program per ``(BLOCK_N rows, BLOCK_O outputs)`` tile, looping
   over input tiles and bases.
 * :func:`kan_backward`: ``grad_x`` in one kernel (a program per ``(rows, inputs)`` tile;
-  ``silu'(x) (grad_y @ base_weight) + u'(x) sum_j B'_j(u) (grad_y @ spline_weight[..., j])``) and the
-  weight gradients in another. The weight gradients are deterministic: the rows are cut into
-  fixed splits of :data:`SPLIT_ROWS` rows; each program sums its split's row tiles in a fixed
-  order into its own slot of a float32 ``(splits, n_bases + 1, O, I)`` buffer (one basis, or the
-  base term, per program), and one ``torch.sum`` over the splits follows. No atomics.
+  ``silu'(x) (grad_y @ base_weight) + u'(x) sum_j B'_j(u) (grad_y @ W_j)`` with ``W_j`` the scaled
+  ``spline_weight[..., j] * spline_scaler``) and the weight gradients in two. They are deterministic:
+  the rows are cut into fixed splits of :data:`SPLIT_ROWS` rows; a program per (split, weight tile,
+  basis or base term) sums its split's row tiles in a fixed order into its own slot of a float32
+  ``(splits, n_bases + 1, O, I)`` buffer; then a program per weight tile sums the splits in order
+  and applies the chain rule of ``spline_weight * spline_scaler``. No atomics.
+
+``spline_scaler`` multiplies ``spline_weight`` inside the kernels, so the scaled weight is never
+materialised either.
 
 Tile sizes are fixed per kernel and widths (:data:`TILES`, :func:`_tiles`): ``tl.dot`` needs tiles of
 at least 16, so narrower widths are padded by masks, with the padding weights loaded as zero.
@@ -33,10 +38,11 @@ from triton.runtime.interpreter import InterpretedFunction
 from .bspline import cardinal_terms
 
 # Tiles per kernel: (BLOCK_N rows, largest BLOCK_I, largest BLOCK_O, warps). The float32 dot keeps its
-# operands in registers; these are the largest tiles that compile for sm_90 without register spills
-# (``loki_video.analysis.kan_kernel_resources``), with 8 warps to spread the operands.
-TILES = dict(forward=(64, 32, 64, 8), grad_x=(32, 16, 16, 8), grad_weight=(32, 32, 32, 8))
-SPLIT_ROWS = 512   # rows summed by one weight-gradient program
+# operands in registers; these tiles compile for sm_90 without register spills and within 128
+# registers a thread at 8 warps, two programs per SM (``loki_video.analysis.kan_kernel_resources``).
+TILES = dict(forward=(32, 32, 64, 8), grad_x=(32, 16, 16, 8), grad_weight=(32, 32, 32, 8),
+             weight_grads=(None, 32, 32, 4))
+SPLIT_ROWS = 512   # rows summed by one _kan_grad_weight_kernel program
 MAX_TERMS = 3      # truncated-power terms of orders up to 5
 
 
@@ -99,8 +105,9 @@ def _load_tile(ptr, rows, cols, stride_r, stride_c, n_rows, n_cols):
 
 @triton.jit
 def _kan_forward_kernel(
-        x_ptr, base_ptr, spline_ptr, y_ptr, n_rows, n_in, n_out,
-        stride_xn, stride_xi, stride_bo, stride_bi, stride_so, stride_si, stride_sj, stride_yn, stride_yo,
+        x_ptr, base_ptr, spline_ptr, scaler_ptr, y_ptr, n_rows, n_in, n_out,
+        stride_xn, stride_xi, stride_bo, stride_bi, stride_so, stride_si, stride_sj, stride_co, stride_ci,
+        stride_yn, stride_yo,
         scale, offset, centre, a0, c0, a1, c1, a2, c2,
         SQUASH: tl.constexpr, K: tl.constexpr, TERMS: tl.constexpr, N_BASES: tl.constexpr,
         BLOCK_N: tl.constexpr, BLOCK_I: tl.constexpr, BLOCK_O: tl.constexpr, PRECISION: tl.constexpr):
@@ -112,12 +119,13 @@ def _kan_forward_kernel(
         ins = i0 + tl.arange(0, BLOCK_I)
         x = _load_tile(x_ptr, rows, ins, stride_xn, stride_xi, n_rows, n_in)  # (BLOCK_N, BLOCK_I)
         base_w = _load_tile(base_ptr, ins, outs, stride_bi, stride_bo, n_in, n_out)  # (BLOCK_I, BLOCK_O)
+        scaler = _load_tile(scaler_ptr, ins, outs, stride_ci, stride_co, n_in, n_out)
         acc += tl.dot(x * tl.sigmoid(x), base_w, input_precision=PRECISION)
         u, _ = _position(x, scale, offset, SQUASH)
         for j in range(N_BASES):
             bases = _cardinal(tl.abs(u - (centre + j)), a0, c0, a1, c1, a2, c2, K, TERMS)
             spline_w = _load_tile(spline_ptr + j * stride_sj, ins, outs, stride_si, stride_so, n_in, n_out)
-            acc += tl.dot(bases, spline_w, input_precision=PRECISION)
+            acc += tl.dot(bases, spline_w * scaler, input_precision=PRECISION)
     mask = (rows[:, None] < n_rows) & (outs[None, :] < n_out)
     tl.store(y_ptr + rows[:, None] * stride_yn + outs[None, :] * stride_yo,
              acc.to(y_ptr.dtype.element_ty), mask=mask)
@@ -125,9 +133,9 @@ def _kan_forward_kernel(
 
 @triton.jit
 def _kan_grad_x_kernel(
-        grad_y_ptr, x_ptr, base_ptr, spline_ptr, grad_x_ptr, n_rows, n_in, n_out,
+        grad_y_ptr, x_ptr, base_ptr, spline_ptr, scaler_ptr, grad_x_ptr, n_rows, n_in, n_out,
         stride_gn, stride_go, stride_xn, stride_xi, stride_bo, stride_bi, stride_so, stride_si, stride_sj,
-        stride_dn, stride_di,
+        stride_co, stride_ci, stride_dn, stride_di,
         scale, offset, centre, a0, c0, a1, c1, a2, c2,
         SQUASH: tl.constexpr, K: tl.constexpr, TERMS: tl.constexpr, N_BASES: tl.constexpr,
         BLOCK_N: tl.constexpr, BLOCK_I: tl.constexpr, BLOCK_O: tl.constexpr, PRECISION: tl.constexpr):
@@ -153,7 +161,8 @@ def _kan_grad_x_kernel(
             outs = o0 + tl.arange(0, BLOCK_O)
             grad_y = _load_tile(grad_y_ptr, rows, outs, stride_gn, stride_go, n_rows, n_out)
             spline_w = _load_tile(spline_ptr + j * stride_sj, outs, ins, stride_so, stride_si, n_out, n_in)
-            through_basis += tl.dot(grad_y, spline_w, input_precision=PRECISION)
+            scaler = _load_tile(scaler_ptr, outs, ins, stride_co, stride_ci, n_out, n_in)
+            through_basis += tl.dot(grad_y, spline_w * scaler, input_precision=PRECISION)
         distance = u - (centre + j)
         side = tl.where(distance > 0, 1.0, tl.where(distance < 0, -1.0, 0.0))
         slope = -K * side * _cardinal(tl.abs(distance), a0, c0, a1, c1, a2, c2, K - 1, TERMS)
@@ -197,6 +206,35 @@ def _kan_grad_weight_kernel(
     tl.store(partial_ptr + offsets, acc, mask=mask)
 
 
+@triton.jit
+def _kan_weight_grads_kernel(
+        partial_ptr, spline_ptr, scaler_ptr, grad_base_ptr, grad_spline_ptr, grad_scaler_ptr, splits, n_in, n_out,
+        stride_so, stride_si, stride_sj, stride_co, stride_ci,
+        N_BASES: tl.constexpr, BLOCK_O: tl.constexpr, BLOCK_I: tl.constexpr):
+    """The weight gradients of one ``(BLOCK_O, BLOCK_I)`` tile from ``partial``, its splits summed in order:
+    ``grad_base = G[N_BASES]``, ``grad_spline[..., j] = G[j] * scaler`` and ``grad_scaler = sum_j G[j] spline[..., j]``
+    with ``G`` the gradient of the scaled weight ``spline * scaler``. Outputs contiguous."""
+    n_i_blocks = tl.cdiv(n_in, BLOCK_I)
+    outs = (tl.program_id(0) // n_i_blocks) * BLOCK_O + tl.arange(0, BLOCK_O)
+    ins = (tl.program_id(0) % n_i_blocks) * BLOCK_I + tl.arange(0, BLOCK_I)
+    mask = (outs[:, None] < n_out) & (ins[None, :] < n_in)
+    weight = outs[:, None] * n_in + ins[None, :]                     # offsets in a contiguous (O, I) tensor
+    scaler = _load_tile(scaler_ptr, outs, ins, stride_co, stride_ci, n_out, n_in)
+    grad_scaler = tl.zeros((BLOCK_O, BLOCK_I), dtype=tl.float32)
+    for j in range(N_BASES + 1):
+        total = tl.zeros((BLOCK_O, BLOCK_I), dtype=tl.float32)
+        for split in range(splits):
+            total += tl.load(partial_ptr + (split * (N_BASES + 1) + j) * n_out * n_in + weight, mask=mask, other=0.0)
+        if j == N_BASES:
+            tl.store(grad_base_ptr + weight, total.to(grad_base_ptr.dtype.element_ty), mask=mask)
+        else:
+            spline_w = _load_tile(spline_ptr + j * stride_sj, outs, ins, stride_so, stride_si, n_out, n_in)
+            grad_scaler += total * spline_w
+            tl.store(grad_spline_ptr + weight * N_BASES + j, (total * scaler).to(grad_spline_ptr.dtype.element_ty),
+                     mask=mask)
+    tl.store(grad_scaler_ptr + weight, grad_scaler.to(grad_scaler_ptr.dtype.element_ty), mask=mask)
+
+
 INTERPRETED = isinstance(_kan_forward_kernel, InterpretedFunction)  # TRITON_INTERPRET=1 at import: CPU tensors
 
 
@@ -216,8 +254,8 @@ def _precision():
     return 'ieee' if torch.get_float32_matmul_precision() == 'highest' else 'tf32'
 
 
-def kan_forward(x, base_weight, spline_weight, y, spline_order, scale, offset, squash, launch):
-    """Fill ``y (N, O)`` with the layer's output for ``x (N, I)``; ``launch(kernel)`` wraps the kernel
+def kan_forward(x, base_weight, spline_weight, spline_scaler, y, spline_order, scale, offset, squash, launch):
+    """Fill ``y (N, O)`` with the layer's output for ``x (N, I)``; ``launch(kernel)`` wraps each kernel
     (``torch.library.wrap_triton`` inside a custom op)."""
     n, n_in = x.shape
     n_out, _, n_bases = spline_weight.shape
@@ -226,15 +264,16 @@ def kan_forward(x, base_weight, spline_weight, y, spline_order, scale, offset, s
     block_n, block_i, block_o, warps = _tiles('forward', n_in, n_out)
     scalars, (order, terms) = _spline_arguments(spline_order, scale, offset)
     launch(_kan_forward_kernel)[(triton.cdiv(n, block_n), triton.cdiv(n_out, block_o))](
-        x, base_weight, spline_weight, y, n, n_in, n_out, *x.stride(), *base_weight.stride(),
-        *spline_weight.stride(), *y.stride(), *scalars, SQUASH=squash, N_BASES=n_bases, K=order, TERMS=terms,
-        BLOCK_N=block_n, BLOCK_I=block_i, BLOCK_O=block_o, PRECISION=_precision(), num_warps=warps)
+        x, base_weight, spline_weight, spline_scaler, y, n, n_in, n_out, *x.stride(), *base_weight.stride(),
+        *spline_weight.stride(), *spline_scaler.stride(), *y.stride(), *scalars, SQUASH=squash, N_BASES=n_bases,
+        K=order, TERMS=terms, BLOCK_N=block_n, BLOCK_I=block_i, BLOCK_O=block_o, PRECISION=_precision(),
+        num_warps=warps)
 
 
-def kan_backward(grad_y, x, base_weight, spline_weight, grad_x, partial, spline_order, scale, offset, squash,
-                 launch):
-    """Fill ``grad_x (N, I)`` and the weight gradients' per-split sums ``partial (splits, n_bases + 1, O, I)``
-    (float32, ``splits = weight_gradient_splits(N)``; entry ``n_bases`` is the base weight's; zeros for N = 0)."""
+def kan_backward(grad_y, x, base_weight, spline_weight, spline_scaler, grad_x, grad_base, grad_spline, grad_scaler,
+                 spline_order, scale, offset, squash, launch):
+    """Fill ``grad_x`` (like ``x``) and the contiguous weight gradients ``grad_base (O, I)``,
+    ``grad_spline (O, I, n_bases)`` and ``grad_scaler (O, I)`` for ``grad_y (N, O)``."""
     n, n_in = x.shape
     n_out, _, n_bases = spline_weight.shape
     scalars, (order, terms) = _spline_arguments(spline_order, scale, offset)
@@ -242,17 +281,19 @@ def kan_backward(grad_y, x, base_weight, spline_weight, grad_x, partial, spline_
     block_n, block_i, block_o, warps = _tiles('grad_x', n_in, n_out)
     if n > 0:
         launch(_kan_grad_x_kernel)[(triton.cdiv(n, block_n), triton.cdiv(n_in, block_i))](
-            grad_y, x, base_weight, spline_weight, grad_x, n, n_in, n_out, *grad_y.stride(), *x.stride(),
-            *base_weight.stride(), *spline_weight.stride(), *grad_x.stride(), *scalars, **spline,
-            BLOCK_N=block_n, BLOCK_I=block_i, BLOCK_O=block_o, num_warps=warps)
+            grad_y, x, base_weight, spline_weight, spline_scaler, grad_x, n, n_in, n_out, *grad_y.stride(),
+            *x.stride(), *base_weight.stride(), *spline_weight.stride(), *spline_scaler.stride(), *grad_x.stride(),
+            *scalars, **spline, BLOCK_N=block_n, BLOCK_I=block_i, BLOCK_O=block_o, num_warps=warps)
+    splits = max(1, triton.cdiv(n, SPLIT_ROWS))
+    partial = x.new_empty((splits, n_bases + 1, n_out, n_in), dtype=torch.float32)
     block_n, block_i, block_o, warps = _tiles('grad_weight', n_in, n_out)
     tiles = triton.cdiv(n_out, block_o) * triton.cdiv(n_in, block_i)
-    launch(_kan_grad_weight_kernel)[(partial.shape[0], tiles, n_bases + 1)](
+    launch(_kan_grad_weight_kernel)[(splits, tiles, n_bases + 1)](
         grad_y, x, partial, n, n_in, n_out, triton.cdiv(min(SPLIT_ROWS, n), block_n),
         *grad_y.stride(), *x.stride(), *scalars, **spline, BLOCK_N=block_n, BLOCK_I=block_i, BLOCK_O=block_o,
         num_warps=warps)
-
-
-def weight_gradient_splits(n_rows):
-    """Row splits of the weight-gradient reduction: one per :data:`SPLIT_ROWS` rows."""
-    return max(1, triton.cdiv(n_rows, SPLIT_ROWS))
+    _, block_i, block_o, warps = _tiles('weight_grads', n_in, n_out)
+    launch(_kan_weight_grads_kernel)[(triton.cdiv(n_out, block_o) * triton.cdiv(n_in, block_i), )](
+        partial, spline_weight, spline_scaler, grad_base, grad_spline, grad_scaler, splits, n_in, n_out,
+        *spline_weight.stride(), *spline_scaler.stride(), N_BASES=n_bases, BLOCK_O=block_o, BLOCK_I=block_i,
+        num_warps=warps)
