@@ -1,9 +1,9 @@
 """How far the Triton KAN layer is from the float64 Cox-de Boor reference: outputs and every gradient.
 
 Shared by the tests (in Triton's interpreter on CPU) and ``tools/analysis/gpu_report.py`` (compiled,
-on the GPU). Tolerances, relative to the largest reference value: float32 1e-5 (measured ~1e-7);
-float16 and bfloat16 inputs are compared with the reference of the same rounded inputs, so only the
-rounding of the result remains (2^-11 and 2^-8 relative, with margin).
+on the GPU). Tolerances, relative to the largest reference value: float32 1e-5 (largest measured
+1.2e-6); float16 2e-3 and bfloat16 1e-2 (measured 3.0e-4 and 5.2e-3): their inputs are compared with
+the reference of the same rounded inputs, so only the rounding of the results remains (2^-11 and 2^-8).
 """
 from dataclasses import dataclass, field
 
@@ -34,7 +34,8 @@ CASES = tuple(
      for order in range(1, 6) for mode in ('tanh', 'identity')]
     + [Case('LoKi 96->12, 197 rows', 96, 12, 197), Case('LoKi 12->96, 1 row', 12, 96, 1),
        Case('KAN adapter 768->11', 768, 11, 3), Case('KAN adapter 11->768', 11, 768, 2),
-       Case('tiny 64->8, grid 9, 70 rows', 64, 8, 70, dict(grid_size=9))]
+       Case('tiny 64->8, grid 9, 70 rows', 64, 8, 70, dict(grid_size=9)),
+       Case('12->8, 1,579 rows: 4 weight-gradient splits', 12, 8, 1579)]
     + [Case(f'{layout} input', 6, 9, 30, layout=layout) for layout in ('transposed', 'strided', 'leading-axes')]
     + [Case(f'{str(dtype)[6:]} input', 20, 6, 50, dtype=dtype) for dtype in (torch.float16, torch.bfloat16)])
 
@@ -84,8 +85,8 @@ def case_errors(case, device):
             for quantity, value, expected in zip(QUANTITIES, (y, *got), (want, *wanted))]
 
 
-def weight_gradients_repeat(device, rows=1579):
-    """Whether two backward passes of a 12->8 layer on ``rows`` rows (1,579: 4 splits of the weight-gradient
+def weight_gradients_repeat(device, rows=1100):
+    """Whether two backward passes of a 12->8 layer on ``rows`` rows (1,100: 3 splits of the weight-gradient
     reduction) give bitwise equal gradients."""
     fused, _ = layer_pair(Case('determinism', 12, 8, rows), device)
     x = torch.randn(rows, 12, device=device, requires_grad=True)
