@@ -22,6 +22,8 @@ setup(
     # mmcv is deliberately absent: full mmcv or mmcv-lite both work and the
     # Makefile installs mmcv-lite only when no mmcv is present.
     install_requires=read_requirements('runtime.txt'),
-    # tensorboard: tools/train.py --tensorboard (mmengine's TensorboardVisBackend)
-    extras_require={'tests': read_requirements('tests.txt'), 'tensorboard': ['tensorboard']},
+    # tensorboard: tools/train.py --tensorboard (mmengine's TensorboardVisBackend); browse: mmaction2's
+    # browse_dataset.py writes its clips through moviepy.editor, which moviepy 2 removed
+    extras_require={'tests': read_requirements('tests.txt'), 'tensorboard': ['tensorboard'],
+                    'browse': ['moviepy<2']},
 )

@@ -34,6 +34,7 @@ import numpy as np
 import torch
 from mmaction.datasets import VideoDataset
 from mmaction.registry import DATASETS
+from mmengine.dataset import Compose
 from mmengine.logging import print_log
 
 from .data_paths import check_paths_exist
@@ -48,6 +49,25 @@ CONFIG_ERRORS = (KeyError, TypeError, AttributeError, NameError, ImportError,
 
 class VideoTooShortError(RuntimeError):
     """A video has fewer frames than the dataset's ``min_frames``."""
+
+
+class FrameCheckedCompose(Compose):
+    """mmengine's ``Compose`` that raises :class:`VideoTooShortError` as soon as a transform reports
+    ``total_frames`` below ``min_frames`` (before a too short video is sampled and decoded)."""
+
+    def __init__(self, transforms, min_frames: int):
+        super().__init__(transforms)
+        self.min_frames = min_frames
+
+    def __call__(self, data: dict) -> Optional[dict]:
+        for transform in self.transforms:
+            data = transform(data)
+            if data is None:
+                return None
+            total = data.get('total_frames', self.min_frames)
+            if total < self.min_frames:
+                raise VideoTooShortError(f'{total} frames < min_frames {self.min_frames}')
+        return data
 
 
 def _is_local(path: str) -> bool:
@@ -108,6 +128,9 @@ class RobustVideoDataset(VideoDataset):
             pipeline = [dict(type='VideoDecode') if isinstance(t, dict) and t.get('type') == 'DecordDecode'
                         else t for t in pipeline]
         super().__init__(ann_file, pipeline, **kwargs)
+        # The dataset's pipeline is a Compose that tools may replace (mmaction2's browse_dataset.py
+        # wraps its transforms to record every step): samples go through whatever self.pipeline is.
+        self.pipeline = FrameCheckedCompose(self.pipeline.transforms, min_frames)
         if exact_decode_list:
             self._exact = self._read_exact_list()
 
@@ -156,17 +179,8 @@ class RobustVideoDataset(VideoDataset):
         return self._prepare_train_sample(idx)
 
     def _run_pipeline(self, idx: int) -> Optional[dict]:
-        """Apply the transforms one by one, checking ``total_frames``."""
-        results = self.get_data_info(idx)
-        for transform in self.pipeline.transforms:
-            results = transform(results)
-            if results is None:
-                return None
-            total = results.get('total_frames', self.min_frames)
-            if total < self.min_frames:
-                raise VideoTooShortError(
-                    f'{total} frames < min_frames {self.min_frames}')
-        return results
+        """``self.pipeline`` on ``idx``'s info (a :class:`FrameCheckedCompose` unless a tool replaced it)."""
+        return self.pipeline(self.get_data_info(idx))
 
     def _describe_failure(self, idx: int, error: Exception) -> dict:
         """``{'filename', 'reason'}`` for a failed index, logged as warning."""

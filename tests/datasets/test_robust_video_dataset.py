@@ -10,6 +10,7 @@ from mmengine.runner import Runner
 from torch import nn
 
 from loki_video.datasets.robust_video_dataset import INVALID_KEY, SKIPPED_KEY, RobustVideoDataset
+from loki_video.engine.hooks import BadSampleReportHook  # noqa: F401  (registers it for the Runner below)
 
 BAD = {
     'truncated.mp4': 'unreadable',
