@@ -6,6 +6,7 @@ tunable-only as in real runs.
 """
 import json
 import os
+import os.path as osp
 import re
 import signal
 import subprocess
@@ -13,6 +14,9 @@ import sys
 import time
 from pathlib import Path
 
+import mmaction
+import mmengine
+import numpy as np
 import pytest
 import torch
 
@@ -121,6 +125,26 @@ def test_test_tool_evaluates_three_clips_by_three_crops(trained, workspace):
     assert (report['evaluated'], report['excluded']) == (8, 0)
     assert all(0 <= report[k] <= 1 for k in ('top1', 'top5', 'mean_class_accuracy'))
     assert (work_dir / 'predictions.pkl').exists()
+
+
+def test_mmaction2_report_accuracy_fuses_two_dumps(trained, workspace):
+    """docs/training.md's score fusion: two tools/test.py dumps (1x1 and 3x1 views) through mmaction2's
+    report_accuracy.py, whose fused top-1 is the accuracy of the averaged scores."""
+    root, config, _ = workspace
+    dumps = []
+    for views in ('1x1', '3x1'):
+        dumps.append(root / f'fusion_{views}.pkl')
+        run_tool(sys.executable, 'tools/test.py', str(config), str(trained / 'epoch_2.pth'), '--views', views,
+                 '--work-dir', str(root / f'fusion_{views}'), '--dump', str(dumps[-1]))
+    records = [mmengine.load(str(dump)) for dump in dumps]
+    for dump in records:   # the keys report_accuracy.py reads
+        assert len(dump) == 8 and all(r['pred_scores']['item'].shape == (8, ) for r in dump)
+        assert all(r['gt_labels']['item'].numel() == 1 for r in dump)
+    scores = np.mean([[r['pred_scores']['item'].numpy() for r in dump] for dump in records], axis=0)
+    labels = np.array([r['gt_labels']['item'].item() for r in records[0]])
+    report = osp.join(osp.dirname(mmaction.__file__), '.mim', 'tools', 'analysis_tools', 'report_accuracy.py')
+    fused = run_tool(sys.executable, report, '--preds', *map(str, dumps), '--coefficients', '1', '1')
+    assert f'Top 1 Accuracy: {np.mean(scores.argmax(1) == labels):.04f}' in fused.stdout
 
 
 def test_test_tool_refuses_a_checkpoint_whose_head_does_not_fit(trained, workspace):
