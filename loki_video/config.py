@@ -1,6 +1,7 @@
 """Loading configs of both families (mmaction2 video, mmpretrain image) the same way."""
 import difflib
 import inspect
+import os.path as osp
 
 from mmengine.config import Config, DictAction  # noqa: F401  (DictAction re-exported for tools)
 from mmengine.registry import init_default_scope
@@ -10,6 +11,7 @@ VIDEO_SCOPE = 'mmaction'
 # from its config, by mmengine's config loading, and by this project.
 RUNNER_CFG_KEYS = ('compile', 'find_unused_parameters', 'model_wrapper_cfg', 'runner_type', 'custom_imports')
 PROJECT_KEYS = ('checkpoint_cfg', 'label_file')
+_LOADED = []  # the configs load_config gave out, newest last: tool_main names their keys in errors
 
 
 def check_option_keys(cfg, cfg_options):
@@ -35,6 +37,8 @@ def load_config(path, cfg_options=None):
     The scope (``default_scope``: 'mmaction' for video, 'mmpretrain' for
     images) decides which registries build the model, datasets and metrics.
     """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'config {path} does not exist (configs/ holds the project\'s: docs/configs.md)')
     cfg = Config.fromfile(path)
     if cfg_options:
         check_option_keys(cfg, cfg_options)
@@ -42,7 +46,13 @@ def load_config(path, cfg_options=None):
     cfg.setdefault('default_scope', VIDEO_SCOPE)
     init_default_scope(cfg.default_scope)
     import loki_video.models  # noqa: F401  (registers TunableViT in both scopes)
+    _LOADED[:] = [cfg]
     return cfg
+
+
+def last_loaded_config():
+    """The config :func:`load_config` gave out last in this process, or None."""
+    return _LOADED[-1] if _LOADED else None
 
 
 def build_model(cfg):

@@ -18,6 +18,7 @@ from tqdm import tqdm
 from loki_video.apis import collect_inputs, init_model, predict, resolve_labels
 from loki_video.config import DictAction
 from loki_video.datasets.multi_view import parse_views
+from loki_video.tool_main import run_main
 
 
 def parse_args(argv=None):
@@ -66,4 +67,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

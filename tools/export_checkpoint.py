@@ -14,6 +14,7 @@ import argparse
 from loki_video.apis.export import export_checkpoint
 from loki_video.checkpoints import CheckpointMismatchError
 from loki_video.config import DictAction
+from loki_video.tool_main import run_main
 
 
 def main():
@@ -26,10 +27,10 @@ def main():
     args = parser.parse_args()
     try:
         count = export_checkpoint(args.config, args.checkpoint, args.out, args.cfg_options)
-    except (FileNotFoundError, CheckpointMismatchError) as error:
+    except CheckpointMismatchError as error:   # a missing file names itself (run_main prints it)
         raise SystemExit(f'{args.checkpoint}: {error}')
     print(f'{args.out}: {count} tensors (every weight of the model)')
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -33,6 +33,7 @@ from mmengine.runner import find_latest_checkpoint
 
 from loki_video.analysis.logged_scalars import logged_values
 from loki_video.datasets.synthetic_actions import generate_dataset, generate_frame_dataset, split_count
+from loki_video.tool_main import run_main
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DATA_ROOT = 'data/demo'
@@ -228,4 +229,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

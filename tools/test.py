@@ -17,6 +17,7 @@ from loki_video.datasets.multi_view import count_views, get_test_pipeline, parse
 from loki_video.engine.launcher import close_launcher, parse_run_args, setup_launcher
 from loki_video.engine.preflight import check_before_building
 from loki_video.engine.run_setup import build_runner, compile_test_step, set_work_dir
+from loki_video.tool_main import run_main
 
 
 def parse_args():
@@ -100,4 +101,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

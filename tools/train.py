@@ -15,6 +15,7 @@ from loki_video.config import load_config
 from loki_video.engine.launcher import close_launcher, parse_run_args, setup_launcher
 from loki_video.engine.preflight import check_before_building, warn_random_frozen_backbone
 from loki_video.engine.run_setup import build_runner, set_work_dir
+from loki_video.tool_main import run_main
 
 
 def parse_args():
@@ -111,4 +112,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -37,6 +37,7 @@ from loki_video.apis import (
 )
 from loki_video.apis.inputs import is_video_config
 from loki_video.config import DictAction
+from loki_video.tool_main import run_main
 from loki_video.visualization import attention_grid, class_attention_maps, save_rgb
 from loki_video.visualization.attention import MODES
 
@@ -83,4 +84,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -94,16 +94,35 @@ def check_paths_exist(paths):
             'with --cfg-options KEY=PATH (keys as listed above).')
 
 
+def _has_entries(path):
+    """Whether the text file ``path`` has a line that is not blank (reads up to the first one)."""
+    with open(path, errors='replace') as lines:
+        return any(line.strip() for line in lines)
+
+
+def check_annotations_have_entries(paths):
+    """Raise ValueError naming each existing ``ann_file`` of ``paths`` (as for :func:`check_paths_exist`)
+    that holds no entry."""
+    empty = [f'{key}: file {path} has no entries' for key, path, kind in paths
+             if key.endswith('.ann_file') and osp.isfile(path) and not _has_entries(path)]
+    if empty:
+        raise ValueError('empty annotation list:\n  ' + '\n  '.join(empty) +
+                         '\nAn annotation list holds one "<video path> <label>" line per video: '
+                         'tools/data/build_video_list.py writes it from class folders or the datasets\' files.')
+
+
 def check_data_paths(cfg, dataloaders):
-    """Raise FileNotFoundError listing each missing path of the named dataloaders' datasets.
+    """Raise FileNotFoundError listing each missing path of the named dataloaders' datasets, then
+    ValueError for each annotation list without entries.
 
     Args:
         cfg: the run config.
         dataloaders: names such as ``('train_dataloader', 'val_dataloader')``;
             absent or None entries are skipped.
     """
-    check_paths_exist([path for key, dataset_cfg in loader_datasets(cfg, dataloaders)
-                       for path in dataset_paths(dataset_cfg, key)])
+    paths = [path for key, dataset_cfg in loader_datasets(cfg, dataloaders) for path in dataset_paths(dataset_cfg, key)]
+    check_paths_exist(paths)
+    check_annotations_have_entries(paths)
 
 
 def missing_paths(dataset_type, data_root, split=None, data_prefix='', ann_file=''):

@@ -161,6 +161,16 @@ def test_test_tool_refuses_a_checkpoint_whose_head_does_not_fit(trained, workspa
     assert result.returncode != 0 and 'it is for training (load_from) only' in result.stdout
 
 
+def test_a_misspelt_loop_argument_is_one_line(workspace):
+    root, config, _ = workspace
+    result = run_tool(sys.executable, 'tools/train.py', str(config), '--work-dir', str(root / 'misspelt'),
+                      '--cfg-options', 'train_cfg.max_epoch=2', check=False)
+    assert result.returncode == 1 and 'Traceback' not in result.stdout
+    assert result.stdout.strip().splitlines()[-1] == (
+        "train.py: train_cfg.max_epoch: EpochBasedTrainLoop takes no argument 'max_epoch'; did you mean max_epochs? "
+        'It takes: runner, dataloader, max_epochs, val_begin, val_interval, dynamic_intervals')
+
+
 def test_missing_annotation_file_fails_before_the_model_is_built(workspace):
     root, config, _ = workspace
     missing = root / 'no_such_folder'

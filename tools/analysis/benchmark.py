@@ -27,6 +27,7 @@ import torch
 
 from loki_video.analysis.benchmark import KAN_IMPLEMENTATIONS, Options, Subject, format_table, mlp_widths, run
 from loki_video.config import DictAction
+from loki_video.tool_main import run_main
 
 
 def parse_args():
@@ -108,4 +109,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

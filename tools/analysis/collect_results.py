@@ -29,6 +29,7 @@ from pathlib import Path
 
 from loki_video.analysis.logged_scalars import logged_values
 from loki_video.engine.hooks.parameter_report_hook import PARAMETERS_FILE
+from loki_video.tool_main import run_main
 
 REPO = Path(__file__).resolve().parents[2]
 PAPER_RESULTS = REPO / 'data' / 'paper_results' / 'loki_image_classification.csv'
@@ -265,4 +266,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -13,6 +13,7 @@ import argparse
 
 from loki_video.apis import resolve_labels
 from loki_video.config import load_config
+from loki_video.tool_main import run_main
 from loki_video.visualization.confusion import confusion_matrix, most_confused, plot_confusion_matrix, read_dump
 
 
@@ -45,4 +46,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -14,6 +14,7 @@ import os.path as osp
 
 import loki_video.datasets  # noqa: F401  (registers VideoInit, VideoDecode)
 from loki_video.analysis.decoders import PIPELINES, available_decoders, compare_decoders, decoder_version
+from loki_video.tool_main import run_main
 
 
 def parse_args(argv=None):
@@ -52,4 +53,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

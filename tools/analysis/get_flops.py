@@ -16,6 +16,7 @@ from loki_video.analysis.flops import count_flops
 from loki_video.config import DictAction, build_model, load_config
 from loki_video.datasets.multi_view import parse_views
 from loki_video.models.peft import count_parameters
+from loki_video.tool_main import run_main
 
 
 def parse_args():
@@ -63,4 +64,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -17,6 +17,8 @@ import argparse
 import os
 import sys
 
+from loki_video.tool_main import run_main
+
 SECTIONS = ('accuracy', 'kan', 'models')
 
 
@@ -53,4 +55,4 @@ def main():
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run_main(main))

@@ -8,6 +8,7 @@ import json
 
 from loki_video.config import DictAction, build_model, load_config
 from loki_video.models.peft import count_parameters, format_parameter_report
+from loki_video.tool_main import run_main
 
 
 def parse_args():
@@ -34,4 +35,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -10,6 +10,7 @@ accuracy/top1 (image) and lr, those that were logged.
 """
 import argparse
 
+from loki_video.tool_main import run_main
 from loki_video.visualization.curves import plot_curves
 
 
@@ -32,4 +33,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

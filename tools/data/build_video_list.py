@@ -33,6 +33,8 @@ import os.path as osp
 import sys
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from loki_video.tool_main import run_main
+
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.m4v')
 README_HINT = 'see data/README.md'
 
@@ -286,4 +288,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

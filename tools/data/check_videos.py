@@ -44,6 +44,8 @@ from typing import List, Optional, Tuple
 
 from tqdm import tqdm
 
+from loki_video.tool_main import run_main
+
 STATUSES = ('ok', 'missing', 'unreadable', 'zero_frames', 'too_short', 'inexact_seek')
 READABLE = ('ok', 'inexact_seek')
 
@@ -230,6 +232,9 @@ def main(argv=None) -> None:
     except FileNotFoundError as err:
         print(f'error: {err}', file=sys.stderr)
         sys.exit(2)
+    if report['total'] == 0:
+        raise ValueError(f'{args.list} has no entries: nothing to check (one "<video path> <label>" line per '
+                         'video; tools/data/build_video_list.py writes such lists)')
     print(format_summary(report))
     for problem in report['problems'][:20]:
         print(f'{problem["status"]:<11} {problem["path"]}: '
@@ -244,4 +249,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -21,6 +21,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from loki_video.tool_main import run_main
+
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tiff', '.webp')
 SPLITS = ('train', 'val', 'test')
 
@@ -128,4 +130,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)
