@@ -4,7 +4,8 @@
         [--views CLIPSxCROPS] [--json OUT] [--device cpu] [--cfg-options KEY=VALUE ...]
 
 The order is mmaction2's demo's (and tools/visualize_attention.py's): config, checkpoint, inputs.
-INPUT: video or image files, or folders of them (a progress bar shows for several).
+INPUT: video or image files, or folders of them (a progress bar shows for several). An input that
+cannot be decoded is reported in one line and the others go on; the exit status is then 1.
 Class names come from --labels (one name per line, line i names class i), else from
 the config's ``label_file``; Kinetics-400's ships as loki_video/labels/kinetics400.txt,
 and tools/data/build_video_list.py --label-names writes those of Kinetics-700, SSv2 and
@@ -16,6 +17,7 @@ import json
 from tqdm import tqdm
 
 from loki_video.apis import collect_inputs, init_model, predict, resolve_labels
+from loki_video.apis.inputs import for_each_input
 from loki_video.config import DictAction
 from loki_video.datasets.multi_view import parse_views
 from loki_video.tool_main import run_main
@@ -55,15 +57,19 @@ def main(argv=None):
     model = init_model(args.config, args.checkpoint, args.device, args.cfg_options)
     labels = resolve_labels(args.labels, model.cfg)
     results = []
-    for path, _ in tqdm(files, desc='inference', disable=len(files) < 2):
+
+    def classify(path, _):
         predictions = predict(model, path, args.topk, args.views, labels)
         if labels is None:
             predictions = [dict(index=index, score=score, name=None) for index, score in predictions]
         results.append(dict(input=path, predictions=predictions))
         tqdm.write(format_predictions(path, predictions))
-    if args.json:
-        with open(args.json, 'w') as f:
-            json.dump(results, f, indent=2)
+    try:
+        for_each_input(files, classify, 'inference')
+    finally:  # the readable inputs' predictions are written also when some failed
+        if args.json:
+            with open(args.json, 'w') as f:
+                json.dump(results, f, indent=2)
 
 
 if __name__ == '__main__':

@@ -35,7 +35,7 @@ from loki_video.apis import (
     sample_scores,
     top_predictions,
 )
-from loki_video.apis.inputs import is_video_config
+from loki_video.apis.inputs import for_each_input, is_video_config
 from loki_video.config import DictAction
 from loki_video.tool_main import run_main
 from loki_video.visualization import attention_grid, class_attention_maps, save_rgb
@@ -72,7 +72,8 @@ def main(argv=None):
     model = init_model(args.config, args.checkpoint, args.device, args.cfg_options)
     labels = resolve_labels(args.labels, model.cfg)
     os.makedirs(args.out, exist_ok=True)
-    for path, name in tqdm(files, desc='attention maps', disable=len(files) < 2):
+
+    def draw(path, name):
         frames, maps, scores = visualize(model, path, args.mode, args.layer, args.size)
         stem = osp.join(args.out, f'{name}_attention')
         best = top_predictions(scores, 1, labels)[0]
@@ -81,6 +82,7 @@ def main(argv=None):
         save_rgb(stem + '.png', attention_grid(frames, maps, title=title))
         np.save(stem + '.npy', maps)
         tqdm.write(f'{path}: top-1 {best}; maps {maps.shape} -> {stem}.png, {stem}.npy')
+    for_each_input(files, draw, 'attention maps')
 
 
 if __name__ == '__main__':

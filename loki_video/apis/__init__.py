@@ -9,9 +9,9 @@ from .inference import (
     sample_scores,
     top_predictions,
 )
-from .inputs import collect_inputs, display_frames, model_inputs
+from .inputs import UnreadableInputError, collect_inputs, display_frames, model_inputs
 from .labels import KINETICS400_LABELS, read_labels, resolve_labels
 
 __all__ = ['init_model', 'load_checkpoint', 'inference_video', 'inference_image', 'predict', 'class_scores',
            'sample_scores', 'top_predictions', 'collect_inputs', 'model_inputs', 'display_frames',
-           'read_labels', 'resolve_labels', 'KINETICS400_LABELS']
+           'read_labels', 'resolve_labels', 'KINETICS400_LABELS', 'UnreadableInputError']

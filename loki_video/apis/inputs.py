@@ -10,19 +10,27 @@ would give, and the loading step is dropped.
 import copy
 import os
 import os.path as osp
+import sys
 
 import cv2  # imported before decord: decord bundles a zlib that breaks cv2's PNG decoding
 import numpy as np
 from mmengine.dataset import Compose, pseudo_collate
+from tqdm import tqdm
 
 from loki_video.config import VIDEO_SCOPE
 from loki_video.datasets.multi_view import count_views, get_test_pipeline, parse_views, set_views
+from loki_video.datasets.robust_video_dataset import CONFIG_ERRORS
+from loki_video.datasets.video_decode import decode_failure
 
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.m4v')
 IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.webp', '.tif', '.tiff')
 IMAGE_LOADERS = ('LoadImageFromFile', 'ToBGR')
 # The first formatting step of each family: an extra resize goes right before it.
 FORMAT_STEPS = ('FormatShape', 'PackInputs', 'PackActionInputs')
+
+
+class UnreadableInputError(ValueError):
+    """An input file that exists but cannot be decoded (a corrupt, truncated or mislabelled file)."""
 
 
 def is_video_config(cfg):
@@ -69,6 +77,21 @@ def collect_inputs(paths):
     return _distinct_names(found)
 
 
+def for_each_input(files, work, desc):
+    """``work(path, name)`` for each ``(path, name)`` of ``files`` (from :func:`collect_inputs`), with a
+    progress bar for several. An input that cannot be decoded is reported in one line on stderr and the
+    rest go on; raises SystemExit (status 1) at the end, naming them, if any failed."""
+    failed = []
+    for path, name in tqdm(files, desc=desc, disable=len(files) < 2):
+        try:
+            work(path, name)
+        except UnreadableInputError as error:
+            tqdm.write(str(error), file=sys.stderr)
+            failed.append(path)
+    if failed:
+        raise SystemExit(f'{len(failed)} of {len(files)} inputs could not be read: {", ".join(failed)}')
+
+
 def _distinct_names(found):
     """``found`` with each repeated name replaced by the file's path below the folder shared by its namesakes."""
     by_name = {}
@@ -91,9 +114,11 @@ def _distinct_names(found):
 
 def read_image_rgb(path):
     """An image file as an (H, W, 3) uint8 RGB array."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'image {path} does not exist')
     image = cv2.imread(path, cv2.IMREAD_COLOR)
     if image is None:
-        raise FileNotFoundError(f'cannot read image {path}: missing file or unsupported format')
+        raise UnreadableInputError(f'not a readable image: {path} (OpenCV cannot decode it)')
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
@@ -160,7 +185,15 @@ def video_inputs(cfg, video, views=None, size=None):
         frames = _check_frames(video)
         pipeline = _array_video_pipeline(pipeline)
         results = dict(array=frames, total_frames=len(frames), label=-1, start_index=0, modality='RGB')
-    return pseudo_collate([Compose(pipeline)(results)])
+    try:
+        return pseudo_collate([Compose(pipeline)(results)])
+    except CONFIG_ERRORS:
+        raise
+    except Exception as error:
+        if not isinstance(video, str):
+            raise
+        raise UnreadableInputError(f'not a readable video: {video} ({decode_failure(error)}); '
+                                   'tools/data/check_videos.py finds such files in a list') from error
 
 
 def image_inputs(cfg, image, size=None):

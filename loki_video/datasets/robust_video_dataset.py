@@ -38,6 +38,7 @@ from mmengine.dataset import Compose
 from mmengine.logging import print_log
 
 from .data_paths import check_paths_exist
+from .video_decode import decode_failure
 
 SKIPPED_KEY = 'skipped_bad_samples'
 INVALID_KEY = 'invalid_sample'
@@ -194,9 +195,7 @@ class RobustVideoDataset(VideoDataset):
         elif isinstance(error, VideoTooShortError):
             reason = f'too short: {error}'
         else:
-            lines = str(error).strip().splitlines()
-            reason = (f'unreadable: {type(error).__name__}: '
-                      f'{lines[0] if lines else ""}')
+            reason = f'unreadable: {decode_failure(error)}'
         action = 'flagged invalid' if self.test_mode else 'skipped'
         print_log(
             f'{type(self).__name__}: {action} {filename} ({reason}); check '

@@ -21,6 +21,7 @@ sets it) from the first frame on instead, with either backend.
 """
 import functools
 import io
+import re
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
@@ -32,8 +33,17 @@ from mmengine import fileio
 from .exact_decode import sequential_frames
 
 BACKENDS = ('auto', 'torchcodec', 'decord')
+# A decoder library's own source location at the start of its messages ("SingleStreamDecoder, /__w/.../x.cpp:41, ").
+_SOURCE_LOCATION = re.compile(r'^\w+, \S+\.(?:cpp|cc|h|hpp):\d+, ')
 # Frames decoded at a time when a torchcodec video is read from its start (bounds the memory).
 SEQUENTIAL_CHUNK = 32
+
+
+def decode_failure(error: Exception) -> str:
+    """Why a video could not be read, in one line for a person: the error's type and the first line
+    of its message, without the decoder library's source location."""
+    lines = str(error).strip().splitlines()
+    return f'{type(error).__name__}: ' + _SOURCE_LOCATION.sub('', lines[0] if lines else '')
 
 
 @functools.lru_cache(maxsize=None)

@@ -48,6 +48,22 @@ def printed_title(capsys):
     return f'0000: top-1 {best}; last attention, block -1'
 
 
+@pytest.mark.parametrize('tool,options', [('tools/demo.py', []), ('tools/visualize_attention.py', ['--out', 'OUT'])])
+def test_an_unreadable_input_is_one_line_and_the_others_go_on(run, tmp_path, capsys, tool, options):
+    bad = tmp_path / 'notes.mp4'
+    bad.write_text('a text file, not a video')
+    good = osp.join(run['data'], 'videos', 'test', 'grow', '0000.mp4')
+    options = [str(tmp_path / 'out') if option == 'OUT' else option for option in options]
+    with pytest.raises(SystemExit, match=f'1 of 2 inputs could not be read: {bad}'):
+        load_tool(tool).main([TINY_VIDEO, run['checkpoint'], str(bad), good, *options, '--labels', run['labels'],
+                              '--cfg-options', *run['options']])
+    printed = capsys.readouterr()
+    assert (
+        f'not a readable video: {bad} (RuntimeError: Could not open input file: {bad} Invalid data found when '
+        'processing input); tools/data/check_videos.py finds such files in a list') in printed.err.splitlines()
+    assert good in printed.out   # the readable input's result, after the failed one
+
+
 def test_visualize_attention_writes_grids_and_maps(run, tmp_path, capsys):
     tool = load_tool('tools/visualize_attention.py')
     video = osp.join(run['data'], 'videos', 'test', 'grow', '0000.mp4')
