@@ -2,8 +2,9 @@
 
 Training: a sample whose pipeline fails is replaced by the next readable
 index (``idx + 1``, ``idx + 2``, ... wrapping around), so the choice is
-deterministic. Each skipped video is logged as a warning with its path and
-reason, and recorded in the returned sample's metainfo under
+deterministic. Each skipped video is logged once as a warning with its path and
+reason (in the main process; from DataLoader workers the hook reports it), and
+recorded in the returned sample's metainfo under
 ``skipped_bad_samples`` (a list of ``{'filename', 'reason'}``) for
 :class:`~loki_video.engine.hooks.bad_sample_hook.BadSampleReportHook`.
 
@@ -123,6 +124,7 @@ class RobustVideoDataset(VideoDataset):
                  **kwargs) -> None:
         self.min_frames = min_frames
         self._placeholder: Optional[dict] = None
+        self._warned = set()
         self.exact_decode_list = exact_decode_list
         self._exact = frozenset()
         if exact_decode_list:
@@ -196,12 +198,13 @@ class RobustVideoDataset(VideoDataset):
             reason = f'too short: {error}'
         else:
             reason = f'unreadable: {decode_failure(error)}'
-        action = 'flagged invalid' if self.test_mode else 'skipped'
-        print_log(
-            f'{type(self).__name__}: {action} {filename} ({reason}); check '
-            f'the file or run tools/data/check_videos.py on {self.ann_file}',
-            logger='current',
-            level=WARNING)
+        # Once per file and process, and not from DataLoader workers (new processes every epoch unless
+        # persistent): BadSampleReportHook reports every bad file of a run from the records once.
+        if filename not in self._warned and torch.utils.data.get_worker_info() is None:
+            self._warned.add(filename)
+            action = 'flagged invalid' if self.test_mode else 'skipped'
+            print_log(f'{type(self).__name__}: {action} {filename} ({reason}); check the file or run '
+                      f'tools/data/check_videos.py on {self.ann_file}', logger='current', level=WARNING)
         return dict(filename=filename, reason=reason)
 
     def _prepare_train_sample(self, idx: int) -> Optional[dict]:

@@ -95,6 +95,8 @@ def test_test_mode_flags_bad_videos(mixed_videos, captured_log):
         assert data['inputs'].abs().sum() == 0
     assert samples[0]['inputs'].abs().sum() > 0
     assert sum('flagged invalid' in m for m in captured_log) == 3
+    dataset[1]   # read again, say, in the next epoch: warned once per file and process
+    assert sum('flagged invalid' in m for m in captured_log) == 3
 
 
 def test_missing_paths_point_to_readme(mixed_videos, tmp_path):

@@ -45,7 +45,8 @@ EPOCH_TITLES = dict(val='Validation', test='Test')
 
 @HOOKS.register_module()
 class BadSampleReportHook(Hook):
-    """Log how many bad videos each train epoch skipped and val/test flagged.
+    """Log how many bad videos each train epoch skipped and val/test flagged: one line a phase, and each
+    bad file with its reason once in a run, when it is first met.
 
     Args:
         max_listed: At most this many paths are listed per report.
@@ -56,6 +57,7 @@ class BadSampleReportHook(Hook):
     def __init__(self, max_listed: int = 20) -> None:
         self.max_listed = max_listed
         self._records: Dict[str, list] = dict(train=[], val=[], test=[])
+        self._listed = set()  # files listed once already in this run
 
     def _collect(self, phase: str, data_batch: Optional[dict]) -> None:
         found = bad_samples_in_batch(data_batch)
@@ -75,14 +77,19 @@ class BadSampleReportHook(Hook):
         if not reasons:
             runner.logger.log(INFO, f'{title}: no bad videos')
             return
-        listed = sorted(reasons.items())[:self.max_listed]
+        summary = f'{title}: {len(reasons)} bad videos {action} ({events} times)'
+        new = sorted((f, r) for f, r in reasons.items() if f not in self._listed)
+        if not new:
+            runner.logger.log(WARNING, summary + ', each listed before in this run')
+            return
+        self._listed.update(f for f, _ in new)
+        listed = new[:self.max_listed]
         lines = [f'  {filename}: {reason}' for filename, reason in listed]
-        if len(reasons) > len(listed):
-            lines.append(f'  ... and {len(reasons) - len(listed)} more')
+        if len(new) > len(listed):
+            lines.append(f'  ... and {len(new) - len(listed)} more')
         runner.logger.log(
-            WARNING, f'{title}: {len(reasons)} bad videos {action} '
-            f'({events} times); run tools/data/check_videos.py to clean the '
-            'list:\n' + '\n'.join(lines))
+            WARNING, f'{summary}; {len(new)} new, run tools/data/check_videos.py to clean the list:\n'
+            + '\n'.join(lines))
 
     def _after_iter(self, runner, batch_idx: int, data_batch: Optional[dict] = None,
                     outputs: Optional[Sequence] = None, mode: str = 'train') -> None:
