@@ -106,14 +106,14 @@ def _row_chunks(u, n_bases):
 
     On CPU, small tables are reused from the allocator's free lists, where large ones get fresh
     pages, and a page fault per 4 KiB costs more than the arithmetic on it. One slice on GPUs
-    (the caching allocator reuses blocks; more slices would only add kernel launches) and under
-    ``torch.compile`` (which fuses the whole table into one loop).
+    (the caching allocator reuses blocks; more slices would only add kernel launches), under
+    ``torch.compile`` (which fuses the whole table into one loop) and ``torch.export`` (the row count
+    stays symbolic, e.g. a dynamic batch in ONNX).
     """
-    n_rows = u.shape[0]
-    rows = n_rows
-    if u.device.type == 'cpu' and not torch.compiler.is_compiling():
-        rows = max(1, TABLE_BYTES // (n_bases * u.shape[1] * u.element_size()))
-    return [slice(start, start + rows) for start in range(0, n_rows, rows)]
+    if u.device.type != 'cpu' or torch.compiler.is_compiling() or torch.compiler.is_exporting():
+        return [slice(None)]
+    rows = max(1, TABLE_BYTES // (n_bases * u.shape[1] * u.element_size()))
+    return [slice(start, start + rows) for start in range(0, u.shape[0], rows)]
 
 
 def uniform_bspline_bases(u: torch.Tensor, spline: CardinalTerms, n_bases: int) -> torch.Tensor:
