@@ -23,7 +23,8 @@ setup(
     # Makefile installs mmcv-lite only when no mmcv is present.
     install_requires=read_requirements('runtime.txt'),
     # tensorboard: tools/train.py --tensorboard (mmengine's TensorboardVisBackend); browse: mmaction2's
-    # browse_dataset.py writes its clips through moviepy.editor, which moviepy 2 removed
+    # browse_dataset.py writes its clips through moviepy.editor, which moviepy 2 removed; deploy:
+    # tools/deployment/export_onnx.py (torch.onnx's dynamo exporter needs onnx and onnxscript)
     extras_require={'tests': read_requirements('tests.txt'), 'tensorboard': ['tensorboard'],
-                    'browse': ['moviepy<2']},
+                    'browse': ['moviepy<2'], 'deploy': ['onnx', 'onnxscript', 'onnxruntime']},
 )

@@ -1,0 +1,78 @@
+"""A video recognizer as an ONNX graph (``torch.onnx``'s dynamo exporter), checked in onnxruntime.
+
+The graph takes what a config's test pipeline makes of one video per batch row, pixels as floats,
+``inputs (N, V, 3, T, H, W)`` (V = clips x crops views; N is dynamic), and gives the class
+probabilities averaged over the views, ``scores (N, classes)``: the data preprocessor's
+normalisation, the backbone, the head and the head's view averaging (``average_clips``), as
+``model.test_step`` computes them. On CPU the KAN layers export in closed form.
+"""
+import statistics
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..analysis.model_inputs import view_shape
+from ..datasets.multi_view import count_views
+from .inference import init_model, sample_scores
+from .inputs import inference_pipeline, video_inputs
+
+
+class ExportableRecognizer(nn.Module):
+    """``inputs (N, V, 3, T, H, W)`` float pixels -> ``scores (N, classes)``, as ``test_step`` averages views."""
+
+    def __init__(self, recognizer):
+        super().__init__()
+        self.backbone = recognizer.backbone
+        self.head = recognizer.cls_head
+        preprocessor = recognizer.data_preprocessor
+        self.register_buffer('mean', preprocessor.mean.float().view(1, 1, -1, 1, 1, 1))
+        self.register_buffer('std', preprocessor.std.float().view(1, 1, -1, 1, 1, 1))
+
+    def forward(self, inputs):
+        views = inputs.shape[1]
+        x = ((inputs - self.mean) / self.std).flatten(0, 1)          # (N * V, 3, T, H, W)
+        scores = self.head(self.backbone(x))                          # (N * V, classes)
+        if self.head.average_clips == 'prob':
+            scores = scores.softmax(-1)
+        return scores.unflatten(0, (-1, views)).mean(1)
+
+
+def input_shape(cfg, views=None):
+    """``(V, 3, T, H, W)`` of one video through the config's test pipeline (``views``: clips x crops)."""
+    clips, crops = count_views(inference_pipeline(cfg, views))
+    return (clips * crops, *view_shape(cfg))
+
+
+def export_onnx(config, checkpoint, out, views=None, cfg_options=None):
+    """Write the recognizer of ``config`` with ``checkpoint`` to ``out`` (.onnx); returns ``(model, shape)``:
+    the PyTorch model (eval mode) and the input shape of one video."""
+    model = init_model(config, checkpoint, 'cpu', cfg_options)
+    if model.cfg.get('default_scope', 'mmaction') != 'mmaction':
+        raise ValueError(f'{config}: ONNX export takes video (mmaction2) configs; this is an image config')
+    shape = input_shape(model.cfg, views)
+    example = torch.rand(2, *shape) * 255   # a batch of 2: the exporter keeps a batch of 1 static
+    torch.onnx.export(ExportableRecognizer(model).eval(), (example, ), out, dynamo=True, input_names=['inputs'],
+                      output_names=['scores'], dynamic_shapes=({0: torch.export.Dim.DYNAMIC}, ), verbose=False)
+    return model, shape
+
+
+def verify_onnx(onnx_file, model, video, views=None, repeats=5):
+    """Run ``video`` through the test pipeline, then the ONNX graph in onnxruntime (CPU) and ``model.test_step``:
+    ``dict(max_abs_diff, onnxruntime_ms, pytorch_ms)`` (medians of ``repeats`` runs, interleaved)."""
+    import onnxruntime
+    batch = video_inputs(model.cfg, video, views)
+    session = onnxruntime.InferenceSession(onnx_file, providers=['CPUExecutionProvider'])
+    pixels = {'inputs': batch['inputs'][0][None].float().numpy()}
+    times = dict(onnxruntime=[], pytorch=[])
+    for _ in range(repeats):
+        start = time.perf_counter()
+        got = session.run(None, pixels)[0][0]
+        times['onnxruntime'].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        with torch.no_grad():
+            want = sample_scores(model.test_step(batch)[0]).numpy()
+        times['pytorch'].append(time.perf_counter() - start)
+    return dict(max_abs_diff=float(np.abs(got - want).max()),
+                **{f'{name}_ms': statistics.median(values) * 1e3 for name, values in times.items()})
