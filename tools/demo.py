@@ -1,7 +1,8 @@
 """Top-k classes of videos or images with a trained model.
 
     python tools/demo.py CONFIG CKPT INPUT [INPUT ...] [--labels FILE] [--topk 5]
-        [--views CLIPSxCROPS] [--json OUT] [--device cpu] [--cfg-options KEY=VALUE ...]
+        [--views CLIPSxCROPS] [--json OUT] [--out-video OUT [--out-size W H]] [--device cpu]
+        [--cfg-options KEY=VALUE ...]
 
 The order is mmaction2's demo's (and tools/visualize_attention.py's): config, checkpoint, inputs.
 INPUT: video or image files, or folders of them (a progress bar shows for several). An input that
@@ -10,17 +11,23 @@ Class names come from --labels (one name per line, line i names class i), else f
 the config's ``label_file``; Kinetics-400's ships as loki_video/labels/kinetics400.txt,
 and tools/data/build_video_list.py --label-names writes those of Kinetics-700, SSv2 and
 Diving-48 from the datasets' own annotation files. Without names, class indices are printed.
+--out-video writes each input video again (H.264 MP4, its frame rate and size, or --out-size) with the
+top-k classes, their scores and score bars drawn on every frame: to the file OUT for one input, into
+the folder OUT as <name>.mp4 for several.
 """
 import argparse
 import json
+import os
+import os.path as osp
 
 from tqdm import tqdm
 
 from loki_video.apis import collect_inputs, init_model, predict, resolve_labels
-from loki_video.apis.inputs import for_each_input
+from loki_video.apis.inputs import for_each_input, input_kind
 from loki_video.config import DictAction
 from loki_video.datasets.multi_view import parse_views
 from loki_video.tool_main import run_main
+from loki_video.visualization.labelled_video import write_labelled_video
 
 
 def parse_args(argv=None):
@@ -33,9 +40,16 @@ def parse_args(argv=None):
     parser.add_argument('--views', type=parse_views, metavar='CLIPSxCROPS',
                         help="test views of videos, e.g. 3x3 (default: the config's)")
     parser.add_argument('--json', metavar='OUT', help='also write the predictions to this JSON file')
+    parser.add_argument('--out-video', metavar='OUT',
+                        help='write each input video with its predictions drawn: a file for one input, a folder '
+                        'for several')
+    parser.add_argument('--out-size', type=int, nargs=2, metavar=('W', 'H'),
+                        help='frame size of --out-video (default: the input\'s)')
     parser.add_argument('--device', default='cpu', help='e.g. cpu or cuda:0')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={}, help='override config keys')
     args = parser.parse_args(argv)
+    if args.out_size and not args.out_video:
+        parser.error('--out-size goes with --out-video')
     if not args.config.endswith('.py'):
         parser.error(f'the first argument is the config (a .py file), got {args.config}: '
                      'tools/demo.py CONFIG CKPT INPUT [INPUT ...], as mmaction2\'s demo')
@@ -57,13 +71,20 @@ def main(argv=None):
     model = init_model(args.config, args.checkpoint, args.device, args.cfg_options)
     labels = resolve_labels(args.labels, model.cfg)
     results = []
+    videos = [path for path, _ in files if input_kind(path) == 'video']
+    if args.out_video and len(videos) > 1:
+        os.makedirs(args.out_video, exist_ok=True)
 
-    def classify(path, _):
+    def classify(path, name):
         predictions = predict(model, path, args.topk, args.views, labels)
         if labels is None:
             predictions = [dict(index=index, score=score, name=None) for index, score in predictions]
         results.append(dict(input=path, predictions=predictions))
         tqdm.write(format_predictions(path, predictions))
+        if args.out_video and path in videos:
+            out = args.out_video if len(videos) == 1 else osp.join(args.out_video, f'{name}.mp4')
+            count, rate, (width, height) = write_labelled_video(path, out, predictions, args.out_size)
+            tqdm.write(f'  -> {out} ({count} frames, {rate:.3g} fps, {width}x{height})')
     try:
         for_each_input(files, classify, 'inference')
     finally:  # the readable inputs' predictions are written also when some failed

@@ -64,6 +64,21 @@ def test_an_unreadable_input_is_one_line_and_the_others_go_on(run, tmp_path, cap
     assert good in printed.out   # the readable input's result, after the failed one
 
 
+def test_demo_writes_labelled_videos(run, tmp_path, capsys):
+    from torchcodec.decoders import VideoDecoder
+    folder = osp.join(run['data'], 'videos', 'test', 'grow')
+    videos = sorted(glob.glob(osp.join(folder, '*.mp4')))
+    out = str(tmp_path / 'labelled')
+    load_tool('tools/demo.py').main([TINY_VIDEO, run['checkpoint'], *videos, osp.join(run['data'], 'videos', 'val'),
+                                     '--out-video', out, '--out-size', '64', '64', '--labels', run['labels'],
+                                     '--cfg-options', *run['options']])
+    written = sorted(glob.glob(osp.join(out, '*.mp4')))
+    assert len(written) == len(videos) + len(ACTION_CLASSES)
+    first = VideoDecoder(written[0])
+    assert (first.metadata.width, first.metadata.height, first.metadata.num_frames) == (64, 64, 8)
+    assert '(8 frames, ' in capsys.readouterr().out
+
+
 def test_visualize_attention_writes_grids_and_maps(run, tmp_path, capsys):
     tool = load_tool('tools/visualize_attention.py')
     video = osp.join(run['data'], 'videos', 'test', 'grow', '0000.mp4')

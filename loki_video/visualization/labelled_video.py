@@ -1,0 +1,72 @@
+"""A video re-encoded with its predicted classes drawn on every frame.
+
+Each frame gets a panel in its top-left corner (:func:`label_panel_box`): one line per class of the
+top-k, its name and score, over a bar as long as the score. The video is decoded with TorchCodec and
+written as H.264 MP4 with TorchCodec's encoder, at the input's frame rate and size (or another size).
+"""
+import cv2
+import torch
+
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+LINE_HEIGHT = 18   # pixels a class takes at scale 1
+PANEL_WIDTH = 240  # at scale 1
+MARGIN = 4
+
+
+def _scale(frame_shape):
+    """Text scale for a frame: 1 at 480 pixels high, never below 0.6 (smaller is unreadable)."""
+    return max(0.6, frame_shape[0] / 480)
+
+
+def label_panel_box(frame_shape, topk):
+    """``(height, width)`` of the top-left panel :func:`draw_predictions` draws on a frame of ``frame_shape``."""
+    scale = _scale(frame_shape)
+    return (min(frame_shape[0], int((topk * LINE_HEIGHT + 2 * MARGIN) * scale)),
+            min(frame_shape[1], int(PANEL_WIDTH * scale)))
+
+
+def draw_predictions(frame, predictions):
+    """A copy of ``frame (H, W, 3)`` uint8 RGB with ``predictions`` (``[{'name', 'index', 'score'}]``, best
+    first) drawn in the top-left panel: a darkened box, a bar per class as long as its score, its name and
+    score in white."""
+    frame = frame.copy()
+    scale = _scale(frame.shape)
+    height, width = label_panel_box(frame.shape, len(predictions))
+    frame[:height, :width] = frame[:height, :width] // 3
+    line = LINE_HEIGHT * scale
+    for rank, prediction in enumerate(predictions):
+        top = int(MARGIN * scale + rank * line)
+        bar = int((width - 2 * MARGIN * scale) * min(max(prediction['score'], 0.0), 1.0))
+        cv2.rectangle(frame, (int(MARGIN * scale), top + 2), (int(MARGIN * scale) + bar, int(top + line) - 2),
+                      (40, 110, 200), -1)
+        name = prediction['name'] if prediction.get('name') is not None else f"class {prediction['index']}"
+        cv2.putText(frame, f"{name} {prediction['score']:.2f}", (int(2 * MARGIN * scale), int(top + 0.75 * line)),
+                    FONT, 0.45 * scale, (255, 255, 255), 1, cv2.LINE_AA)
+    return frame
+
+
+def write_labelled_video(source, destination, predictions, size=None):
+    """Decode ``source``, draw ``predictions`` on every frame, encode H.264 MP4 to ``destination`` at the
+    source's frame rate, and at its size or ``size`` ``(width, height)`` (odd sides rounded down to even, as
+    H.264 in yuv420p needs). Returns ``(frames, frame rate, (width, height))``."""
+    from torchcodec.decoders import VideoDecoder
+    from torchcodec.encoders import VideoEncoder
+    decoder = VideoDecoder(source)
+    rate = decoder.metadata.average_fps
+    width, height = even_size(size or (decoder.metadata.width, decoder.metadata.height))
+    frames = []
+    for frame in decoder:                                        # (3, H, W) uint8
+        rgb = frame.permute(1, 2, 0).numpy()
+        if rgb.shape[:2] != (height, width):
+            rgb = cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA)
+        frames.append(torch.from_numpy(draw_predictions(rgb, predictions)).permute(2, 0, 1))
+    if not frames:
+        raise ValueError(f'{source}: no frames to write')
+    VideoEncoder(torch.stack(frames), frame_rate=rate).to_file(destination, codec='libx264', pixel_format='yuv420p')
+    return len(frames), rate, (width, height)
+
+
+def even_size(size):
+    """``(width, height)`` rounded down to even numbers, as H.264 in yuv420p needs them."""
+    return tuple(int(side) // 2 * 2 for side in size)
+
