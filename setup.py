@@ -24,7 +24,9 @@ setup(
     install_requires=read_requirements('runtime.txt'),
     # tensorboard: tools/train.py --tensorboard (mmengine's TensorboardVisBackend); browse: mmaction2's
     # browse_dataset.py writes its clips through moviepy.editor, which moviepy 2 removed; deploy:
-    # tools/deployment/export_onnx.py (torch.onnx's dynamo exporter needs onnx and onnxscript)
+    # tools/deployment/export_onnx.py (torch.onnx's dynamo exporter needs onnx and onnxscript); long-video:
+    # tools/long_video_demo.py encodes its labelled video frame by frame through PyAV
     extras_require={'tests': read_requirements('tests.txt'), 'tensorboard': ['tensorboard'],
-                    'browse': ['moviepy<2'], 'deploy': ['onnx', 'onnxscript', 'onnxruntime']},
+                    'browse': ['moviepy<2'], 'deploy': ['onnx', 'onnxscript', 'onnxruntime'],
+                    'long-video': ['av']},
 )

@@ -2,8 +2,11 @@
 
 Each frame gets a panel in its top-left corner (:func:`label_panel_box`): one line per class of the
 top-k, its name and score, over a bar as long as the score. The video is decoded with TorchCodec and
-written as H.264 MP4 with TorchCodec's encoder, at the input's frame rate and size (or another size).
+written as H.264 MP4 at the input's frame rate and size (or another size), with TorchCodec's encoder,
+or frame by frame through PyAV for long videos.
 """
+from fractions import Fraction
+
 import cv2
 import torch
 
@@ -45,25 +48,58 @@ def draw_predictions(frame, predictions):
     return frame
 
 
-def write_labelled_video(source, destination, predictions, size=None):
+def _labelled_frames(decoder, predictions, rate, width, height):
+    """Each decoded frame at ``(width, height)`` with its predictions drawn: ``(H, W, 3)`` uint8 RGB."""
+    for index, frame in enumerate(decoder):                      # (3, H, W) uint8
+        rgb = frame.permute(1, 2, 0).numpy()
+        if rgb.shape[:2] != (height, width):
+            rgb = cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA)
+        yield draw_predictions(rgb, predictions(index / rate) if callable(predictions) else predictions)
+
+
+def _stream_encode(frames, destination, rate, width, height):
+    """H.264 MP4 frame by frame through PyAV (memory independent of the length): the number of frames."""
+    try:
+        import av
+    except ImportError as error:
+        raise ImportError('writing a long labelled video needs PyAV: pip install av') from error
+    count = 0
+    with av.open(destination, 'w') as container:
+        stream = container.add_stream('libx264', rate=Fraction(rate).limit_denominator(1001))
+        stream.width, stream.height, stream.pix_fmt = width, height, 'yuv420p'
+        for rgb in frames:
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format='rgb24')))
+            count += 1
+        container.mux(stream.encode())
+    return count
+
+
+def write_labelled_video(source, destination, predictions, size=None, stream=False):
     """Decode ``source``, draw ``predictions`` on every frame, encode H.264 MP4 to ``destination`` at the
     source's frame rate, and at its size or ``size`` ``(width, height)`` (odd sides rounded down to even, as
-    H.264 in yuv420p needs). Returns ``(frames, frame rate, (width, height))``."""
+    H.264 in yuv420p needs). Returns ``(frames, frame rate, (width, height))``.
+
+    ``predictions``: ``[{'name', 'index', 'score'}]`` for every frame, or a function of the frame's time
+    in seconds giving them. ``stream``: encode frame by frame through PyAV (long videos; memory does not
+    grow with the length) instead of TorchCodec's encoder, which takes all frames at once.
+    """
     from torchcodec.decoders import VideoDecoder
     from torchcodec.encoders import VideoEncoder
     decoder = VideoDecoder(source)
     rate = decoder.metadata.average_fps
     width, height = even_size(size or (decoder.metadata.width, decoder.metadata.height))
-    frames = []
-    for frame in decoder:                                        # (3, H, W) uint8
-        rgb = frame.permute(1, 2, 0).numpy()
-        if rgb.shape[:2] != (height, width):
-            rgb = cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA)
-        frames.append(torch.from_numpy(draw_predictions(rgb, predictions)).permute(2, 0, 1))
-    if not frames:
+    frames = _labelled_frames(decoder, predictions, rate, width, height)
+    if stream:
+        count = _stream_encode(frames, destination, rate, width, height)
+    else:
+        stacked = [torch.from_numpy(rgb).permute(2, 0, 1) for rgb in frames]
+        if stacked:
+            VideoEncoder(torch.stack(stacked), frame_rate=rate).to_file(destination, codec='libx264',
+                                                                        pixel_format='yuv420p')
+        count = len(stacked)
+    if not count:
         raise ValueError(f'{source}: no frames to write')
-    VideoEncoder(torch.stack(frames), frame_rate=rate).to_file(destination, codec='libx264', pixel_format='yuv420p')
-    return len(frames), rate, (width, height)
+    return count, rate, (width, height)
 
 
 def even_size(size):

@@ -10,6 +10,7 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 from mmengine.runner import find_latest_checkpoint
 
 from loki_video.datasets.sample_clips import SOURCES, write_sample_clips
@@ -66,6 +67,51 @@ def test_own_videos_path_learns_well_above_chance(custom_root, frame_pretrained_
         [CONFIG, checkpoint, videos[0], '--out', str(tmp_path / 'attention')])
     maps = np.load(tmp_path / 'attention' / (osp.splitext(osp.basename(videos[0]))[0] + '_attention.npy'))
     assert maps.shape == (8, 4, 4) and (tmp_path / 'attention' / 'bikes_0175_attention.png').is_file()
+    check_long_video_switches_class_at_the_cut(checkpoint, tmp_path)
+
+
+def write_clip(frames, path, rate):
+    """``frames (T, 3, H, W)`` uint8 as an H.264 MP4 at ``rate`` frames per second."""
+    import av
+    with av.open(str(path), 'w') as container:
+        stream = container.add_stream('libx264', rate=rate)
+        stream.height, stream.width = frames.shape[2:]
+        stream.pix_fmt = 'yuv420p'
+        for frame in frames:
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(frame.permute(1, 2, 0).numpy(), format='rgb24')))
+        container.mux(stream.encode())
+    return str(path)
+
+
+def check_long_video_switches_class_at_the_cut(checkpoint, tmp_path):
+    """tools/long_video_demo.py on two validation clips of different classes played one after the other,
+    both at one size (each one the model gets right alone at that size): the first window is the first
+    class, the last the second."""
+    from torchcodec.decoders import VideoDecoder
+
+    from loki_video.apis import init_model, predict
+    model = init_model(CONFIG, checkpoint)
+    right = {}
+    for index, name in enumerate(sorted(SOURCES)):
+        folder = f'data/custom/videos/val/{name}'
+        for clip in sorted(os.listdir(folder)):
+            decoded = VideoDecoder(osp.join(folder, clip))[:].data.float()             # (16, 3, H, W)
+            frames = torch.nn.functional.interpolate(decoded, size=(144, 176), mode='area').round().byte()
+            candidate = write_clip(frames, tmp_path / f'{name}_{clip}', 25)
+            if predict(model, candidate, topk=1)[0][0] == index:
+                right[name] = frames
+                break
+    first, second = sorted(right)[:2]
+    joined = write_clip(torch.cat([right[first], right[second]]), tmp_path / 'joined.mp4', 25)
+    out = tmp_path / 'long'
+    clip_seconds = len(right[first]) / 25
+    load_tool('tools/long_video_demo.py').main([CONFIG, checkpoint, joined, '--out', str(out), '--window',
+                                                str(clip_seconds), '--stride', str(clip_seconds / 4),
+                                                '--labels', 'data/custom/classes.txt'])
+    windows = json.load(open(out / 'predictions.json'))['windows']
+    assert windows[0]['predictions'][0]['name'] == first and windows[-1]['predictions'][0]['name'] == second
+    assert (out / 'timeline.png').is_file()
+    assert VideoDecoder(str(out / 'labelled.mp4')).metadata.num_frames == 2 * len(right[first])
 
 
 def test_missing_or_random_backbone_is_named(tmp_path, monkeypatch):

@@ -1,0 +1,73 @@
+"""Predictions over sliding windows of a long video, decoded window by window.
+
+The video is opened once by the test pipeline's own opening step (``VideoInit``); every window then
+runs the rest of the pipeline with ``total_frames`` set to the window's frames and ``start_index`` to
+its first frame, so the config's frame sampling (``SampleFrames``, its views) applies inside each
+window and only the sampled frames are decoded: memory does not grow with the video's length.
+"""
+from dataclasses import dataclass
+
+import torch
+from mmengine.dataset import Compose, pseudo_collate
+from mmengine.registry import TRANSFORMS
+from tqdm import tqdm
+
+from .inference import sample_scores, top_predictions
+from .inputs import inference_pipeline
+
+
+@dataclass
+class Window:
+    """Frames ``[first, first + frames)`` of a video, ``start`` to ``end`` in seconds."""
+    first: int
+    frames: int
+    start: float
+    end: float
+
+
+def sliding_windows(total_frames, fps, window, stride):
+    """Windows of ``window`` seconds every ``stride`` seconds over ``total_frames`` frames at ``fps``; the last
+    one ends with the video (a video shorter than a window is one window)."""
+    if window <= 0 or stride <= 0:
+        raise ValueError(f'--window and --stride must be positive seconds, got {window} and {stride}')
+    size = max(1, min(total_frames, round(window * fps)))
+    step = max(1, round(stride * fps))
+    firsts = list(range(0, total_frames - size + 1, step))
+    if firsts[-1] + size < total_frames:
+        firsts.append(total_frames - size)
+    return [Window(first, size, first / fps, (first + size) / fps) for first in firsts]
+
+
+def window_predictions(model, video, window, stride, views=None, batch=8, topk=5, labels=None, progress=True):
+    """``[{'start', 'end', 'predictions'}]`` for ``video``: seconds, and the window's top ``topk`` classes
+    ``[{'index', 'score', 'name'}]`` (name None without ``labels``)."""
+    pipeline = inference_pipeline(model.cfg, views)
+    if not pipeline[0]['type'].endswith('Init'):
+        raise ValueError(f'the test pipeline starts with {pipeline[0]["type"]}, not a video-opening step '
+                         '(VideoInit, DecordInit): long videos are decoded window by window')
+    opened = TRANSFORMS.build(pipeline[0])(dict(filename=video, label=-1, start_index=0, modality='RGB'))
+    rest = Compose(pipeline[1:])
+    windows = sliding_windows(opened['total_frames'], opened['avg_fps'], window, stride)
+    results = []
+    with tqdm(total=len(windows), desc='windows', disable=not progress) as bar:
+        for begin in range(0, len(windows), batch):
+            chunk = windows[begin:begin + batch]
+            samples = [rest(dict(opened, total_frames=w.frames, start_index=w.first)) for w in chunk]
+            with torch.no_grad():
+                outputs = model.test_step(pseudo_collate(samples))
+            for w, output in zip(chunk, outputs):
+                best = top_predictions(sample_scores(output), topk, labels)
+                if labels is None:
+                    best = [dict(index=index, score=score, name=None) for index, score in best]
+                results.append(dict(start=w.start, end=w.end, predictions=best))
+            bar.update(len(chunk))
+    return results
+
+
+def predictions_at(results):
+    """``seconds -> predictions`` of the window whose centre is nearest (for drawing on every frame)."""
+    centres = torch.tensor([(r['start'] + r['end']) / 2 for r in results])
+
+    def nearest(seconds):
+        return results[int((centres - seconds).abs().argmin())]['predictions']
+    return nearest
