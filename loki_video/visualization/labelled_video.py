@@ -81,10 +81,10 @@ def write_labelled_video(source, destination, predictions, size=None, stream=Fal
 
     ``predictions``: ``[{'name', 'index', 'score'}]`` for every frame, or a function of the frame's time
     in seconds giving them. ``stream``: encode frame by frame through PyAV (long videos; memory does not
-    grow with the length) instead of TorchCodec's encoder, which takes all frames at once.
+    grow with the length) instead of TorchCodec's encoder, which takes all frames at once; PyAV also
+    encodes when TorchCodec cannot.
     """
     from torchcodec.decoders import VideoDecoder
-    from torchcodec.encoders import VideoEncoder
     decoder = VideoDecoder(source)
     rate = decoder.metadata.average_fps
     width, height = even_size(size or (decoder.metadata.width, decoder.metadata.height))
@@ -92,11 +92,15 @@ def write_labelled_video(source, destination, predictions, size=None, stream=Fal
     if stream:
         count = _stream_encode(frames, destination, rate, width, height)
     else:
+        from torchcodec.encoders import VideoEncoder
         stacked = [torch.from_numpy(rgb).permute(2, 0, 1) for rgb in frames]
-        if stacked:
-            VideoEncoder(torch.stack(stacked), frame_rate=rate).to_file(destination, codec='libx264',
-                                                                        pixel_format='yuv420p')
         count = len(stacked)
+        try:
+            if stacked:
+                VideoEncoder(torch.stack(stacked), frame_rate=rate).to_file(destination, codec='libx264',
+                                                                            pixel_format='yuv420p')
+        except RuntimeError:   # TorchCodec's FFmpeg cannot encode H.264 here: PyAV's can
+            _stream_encode((frame.permute(1, 2, 0).numpy() for frame in stacked), destination, rate, width, height)
     if not count:
         raise ValueError(f'{source}: no frames to write')
     return count, rate, (width, height)

@@ -27,3 +27,15 @@ def test_another_size(real_video, tmp_path):
     out = str(tmp_path / 'large.mp4')
     assert write_labelled_video(real_video, out, PREDICTIONS, size=(353, 288))[2] == (352, 288)   # even sides
     assert (VideoDecoder(out).metadata.width, VideoDecoder(out).metadata.height) == (352, 288)
+
+
+def test_pyav_encodes_where_torchcodec_cannot(real_video, tmp_path, monkeypatch):
+    import torchcodec.encoders
+
+    def cannot(*args, **kwargs):
+        raise RuntimeError('no H.264 encoder in this FFmpeg')
+    monkeypatch.setattr(torchcodec.encoders.VideoEncoder, 'to_file', cannot)
+    out = str(tmp_path / 'pyav.mp4')
+    count, _, _ = write_labelled_video(real_video, out, PREDICTIONS)
+    assert VideoDecoder(out).metadata.num_frames == count == len(VideoDecoder(real_video))
+    assert VideoDecoder(out).metadata.codec == 'h264'
