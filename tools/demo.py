@@ -23,6 +23,7 @@ import os.path as osp
 from tqdm import tqdm
 
 from loki_video.apis import collect_inputs, init_model, predict, resolve_labels
+from loki_video.apis.inference import prediction_records
 from loki_video.apis.inputs import for_each_input, input_kind
 from loki_video.config import DictAction
 from loki_video.datasets.multi_view import parse_views
@@ -76,9 +77,7 @@ def main(argv=None):
         os.makedirs(args.out_video, exist_ok=True)
 
     def classify(path, name):
-        predictions = predict(model, path, args.topk, args.views, labels)
-        if labels is None:
-            predictions = [dict(index=index, score=score, name=None) for index, score in predictions]
+        predictions = prediction_records(predict(model, path, args.topk, args.views, labels))
         results.append(dict(input=path, predictions=predictions))
         tqdm.write(format_predictions(path, predictions))
         if args.out_video and path in videos:

@@ -53,6 +53,7 @@ class Subject:
 # 'triton' and 'closed-form': KANLinear's two backends; 'cox-de-boor': the textbook recursion, the
 # reference of the output differences; 'mlp': Linear-GELU-Linear with twice the KAN's hidden widths.
 KAN_IMPLEMENTATIONS = ('triton', 'closed-form', 'cox-de-boor', 'mlp')
+KAN_LABELS = {'triton': 'Triton', 'closed-form': 'closed form', 'cox-de-boor': 'Cox-de Boor', 'mlp': 'MLP'}
 
 
 def mlp_widths(widths):

@@ -22,11 +22,8 @@ from dataclasses import dataclass
 
 import torch
 
-from .benchmark import KAN_IMPLEMENTATIONS, Options, Subject, mlp_widths, run
+from .benchmark import KAN_IMPLEMENTATIONS, KAN_LABELS, Options, Subject, mlp_widths, run
 from .kan_accuracy import CASES, Case, case_errors, weight_gradients_repeat
-
-SECTIONS = ('accuracy', 'kan', 'models')
-LABELS = {'triton': 'Triton', 'closed-form': 'closed form', 'cox-de-boor': 'Cox-de Boor', 'mlp': 'MLP'}
 
 
 @dataclass(frozen=True)
@@ -202,7 +199,7 @@ def _kan_table(kan_run):
         kan = tuple(map(int, widths.split('-')))
         layers = f'MLP {"-".join(map(str, mlp_widths(kan)))}' if impl == 'mlp' else f'KAN {widths}'
         diff = f"{r['max_abs_diff']:.1e}" if 'max_abs_diff' in r else '-'
-        lines.append(f"| {layers} | {LABELS[impl]} | {r['step_time_s'] * 1e3:.3f} | "
+        lines.append(f"| {layers} | {KAN_LABELS[impl]} | {r['step_time_s'] * 1e3:.3f} | "
                      f"{r['step_time_s'] / mlp['step_time_s']:.2f} | {r['step_time_s'] / closed['step_time_s']:.2f} | "
                      f"{r['peak_memory_bytes'] / 2**20:,.1f} | {diff} |")
     return lines

@@ -16,7 +16,6 @@ import tempfile
 
 import torch
 
-SCALARS = ('scale', 'offset', 'centre', 'a0', 'c0', 'a1', 'c1', 'a2', 'c2')
 TRITON_TYPES = {torch.float32: 'fp32', torch.float16: 'fp16', torch.bfloat16: 'bf16'}
 
 
@@ -41,7 +40,7 @@ class CompilingLauncher:
             if isinstance(value, torch.Tensor):
                 signature[param] = '*' + TRITON_TYPES[value.dtype]
             else:
-                signature[param] = 'fp32' if param in SCALARS else 'i32'
+                signature[param] = 'fp32' if isinstance(value, float) else 'i32'
         signature.update({name: 'constexpr' for name in kwargs})
         compiled = triton.compile(ASTSource(kernel, signature, kwargs), target=GPUTarget('cuda', self.arch, 32),
                                   options=options)

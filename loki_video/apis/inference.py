@@ -87,6 +87,11 @@ def top_predictions(scores, topk=5, labels=None):
     return [dict(index=i, score=v, name=labels[i]) for i, v in pairs]
 
 
+def prediction_records(predictions):
+    """:func:`top_predictions` as ``[{'index', 'score', 'name'}]`` also without labels (``name`` None)."""
+    return [p if isinstance(p, dict) else dict(index=p[0], score=p[1], name=None) for p in predictions]
+
+
 def predict(model, source, topk=5, views=None, labels=None):
     """Classify a video path, frames array, image path or image array.
 

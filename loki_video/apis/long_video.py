@@ -12,7 +12,7 @@ from mmengine.dataset import Compose, pseudo_collate
 from mmengine.registry import TRANSFORMS
 from tqdm import tqdm
 
-from .inference import sample_scores, top_predictions
+from .inference import prediction_records, sample_scores, top_predictions
 from .inputs import inference_pipeline
 
 
@@ -56,9 +56,7 @@ def window_predictions(model, video, window, stride, views=None, batch=8, topk=5
             with torch.no_grad():
                 outputs = model.test_step(pseudo_collate(samples))
             for w, output in zip(chunk, outputs):
-                best = top_predictions(sample_scores(output), topk, labels)
-                if labels is None:
-                    best = [dict(index=index, score=score, name=None) for index, score in best]
+                best = prediction_records(top_predictions(sample_scores(output), topk, labels))
                 results.append(dict(start=w.start, end=w.end, predictions=best))
             bar.update(len(chunk))
     return results

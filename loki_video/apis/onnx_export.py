@@ -16,7 +16,7 @@ from torch import nn
 from ..analysis.model_inputs import view_shape
 from ..datasets.multi_view import count_views
 from .inference import init_model, sample_scores
-from .inputs import inference_pipeline, video_inputs
+from .inputs import inference_pipeline, is_video_config, video_inputs
 
 
 class ExportableRecognizer(nn.Module):
@@ -33,10 +33,7 @@ class ExportableRecognizer(nn.Module):
     def forward(self, inputs):
         views = inputs.shape[1]
         x = ((inputs - self.mean) / self.std).flatten(0, 1)          # (N * V, 3, T, H, W)
-        scores = self.head(self.backbone(x))                          # (N * V, classes)
-        if self.head.average_clips == 'prob':
-            scores = scores.softmax(-1)
-        return scores.unflatten(0, (-1, views)).mean(1)
+        return self.head.average_clip(self.head(self.backbone(x)), views)   # as test_step: (N, classes)
 
 
 def input_shape(cfg, views=None):
@@ -49,7 +46,7 @@ def export_onnx(config, checkpoint, out, views=None, cfg_options=None):
     """Write the recognizer of ``config`` with ``checkpoint`` to ``out`` (.onnx); returns ``(model, shape)``:
     the PyTorch model (eval mode) and the input shape of one video."""
     model = init_model(config, checkpoint, 'cpu', cfg_options)
-    if model.cfg.get('default_scope', 'mmaction') != 'mmaction':
+    if not is_video_config(model.cfg):
         raise ValueError(f'{config}: ONNX export takes video (mmaction2) configs; this is an image config')
     shape = input_shape(model.cfg, views)
     example = torch.rand(2, *shape) * 255   # a batch of 2: the exporter keeps a batch of 1 static

@@ -25,7 +25,15 @@ import os.path as osp
 
 import torch
 
-from loki_video.analysis.benchmark import KAN_IMPLEMENTATIONS, Options, Subject, format_table, mlp_widths, run
+from loki_video.analysis.benchmark import (
+    KAN_IMPLEMENTATIONS,
+    KAN_LABELS,
+    Options,
+    Subject,
+    format_table,
+    mlp_widths,
+    run,
+)
 from loki_video.config import DictAction
 from loki_video.tool_main import run_main
 
@@ -76,12 +84,11 @@ def default_kan_implementations(device):
 
 def kan_subjects(widths, tokens, implementations):
     """One subject per implementation of a KAN of ``widths`` on ``tokens`` rows, named for the table."""
-    labels = {'triton': 'Triton', 'closed-form': 'closed form', 'cox-de-boor': 'Cox-de Boor'}
 
     def name(impl):
         if impl == 'mlp':
             return f'MLP {"-".join(map(str, mlp_widths(widths)))} (GELU)'
-        return f'KAN {"-".join(map(str, widths))} {labels[impl]}'
+        return f'KAN {"-".join(map(str, widths))} {KAN_LABELS[impl]}'
     return [Subject(name(impl), kan=widths, tokens=tokens, implementation=impl) for impl in implementations]
 
 
