@@ -3,7 +3,7 @@ import difflib
 import inspect
 import os.path as osp
 
-from mmengine.config import Config, DictAction  # noqa: F401  (DictAction re-exported for tools)
+from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 
 VIDEO_SCOPE = 'mmaction'
@@ -12,6 +12,13 @@ VIDEO_SCOPE = 'mmaction'
 RUNNER_CFG_KEYS = ('compile', 'find_unused_parameters', 'model_wrapper_cfg', 'runner_type', 'custom_imports')
 PROJECT_KEYS = ('checkpoint_cfg', 'label_file')
 _LOADED = []  # the configs load_config gave out, newest last: tool_main names their keys in errors
+
+
+def add_cfg_options(parser, example: str = 'model.cls_head.num_classes=174') -> None:
+    """Add every tool's ``--cfg-options KEY=VALUE ...`` (mmengine's ``DictAction``) to ``parser``;
+    :func:`load_config` applies them and refuses a key nothing reads."""
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={}, metavar='KEY=VALUE',
+                        help=f'override config keys, e.g. {example}')
 
 
 def check_option_keys(cfg, cfg_options):

@@ -75,7 +75,7 @@ def train_config():
         cfg = load_config(config)
         for overrides in options + ((short_schedule(epochs), ) if epochs else ()):
             cfg.merge_from_dict(overrides)
-        cfg.work_dir = work_dir
+        cfg.work_dir, cfg.experiment_name = work_dir, '_'.join(Path(work_dir).parts[-2:])
         cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
         build_runner(cfg).train()
         return osp.join(work_dir, f'epoch_{cfg.train_cfg.max_epochs}.pth')

@@ -25,7 +25,7 @@ from tqdm import tqdm
 from loki_video.apis import collect_inputs, init_model, predict, resolve_labels
 from loki_video.apis.inference import prediction_records
 from loki_video.apis.inputs import for_each_input, input_kind
-from loki_video.config import DictAction
+from loki_video.config import add_cfg_options
 from loki_video.datasets.multi_view import parse_views
 from loki_video.tool_main import run_main
 from loki_video.visualization.labelled_video import write_labelled_video
@@ -47,7 +47,7 @@ def parse_args(argv=None):
     parser.add_argument('--out-size', type=int, nargs=2, metavar=('W', 'H'),
                         help='frame size of --out-video (default: the input\'s)')
     parser.add_argument('--device', default='cpu', help='e.g. cpu or cuda:0')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={}, help='override config keys')
+    add_cfg_options(parser)
     args = parser.parse_args(argv)
     if args.out_size and not args.out_video:
         parser.error('--out-size goes with --out-video')

@@ -13,7 +13,7 @@ import argparse
 
 from loki_video.apis.export import export_checkpoint
 from loki_video.checkpoints import CheckpointMismatchError
-from loki_video.config import DictAction
+from loki_video.config import add_cfg_options
 from loki_video.tool_main import run_main
 
 
@@ -22,8 +22,7 @@ def main():
     parser.add_argument('config', help='the config the checkpoint was trained with')
     parser.add_argument('checkpoint', help='tunable-only, full or AIM checkpoint')
     parser.add_argument('out', help='output file: *.safetensors or a torch checkpoint (e.g. *.pth)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
-                        help='override config keys, e.g. model.backbone.pretrained=/path/to/clip.pt')
+    add_cfg_options(parser, example='model.backbone.pretrained=/path/to/clip.pt')
     args = parser.parse_args()
     try:
         count = export_checkpoint(args.config, args.checkpoint, args.out, args.cfg_options)

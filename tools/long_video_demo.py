@@ -18,7 +18,7 @@ import os.path as osp
 
 from loki_video.apis import init_model, resolve_labels
 from loki_video.apis.long_video import predictions_at, window_predictions
-from loki_video.config import DictAction
+from loki_video.config import add_cfg_options
 from loki_video.datasets.multi_view import parse_views
 from loki_video.tool_main import run_main
 from loki_video.visualization.labelled_video import write_labelled_video
@@ -40,7 +40,7 @@ def parse_args(argv=None):
     parser.add_argument('--labels', help="label file (default: the config's label_file)")
     parser.add_argument('--device', default='cpu', help='e.g. cpu or cuda:0')
     parser.add_argument('--no-video', action='store_true', help='do not write labelled.mp4')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={}, help='override config keys')
+    add_cfg_options(parser)
     args = parser.parse_args(argv)
     if args.batch < 1:
         parser.error('--batch must be at least 1')

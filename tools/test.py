@@ -16,7 +16,7 @@ from loki_video.config import load_config
 from loki_video.datasets.multi_view import count_views, get_test_pipeline, parse_views, set_views
 from loki_video.engine.launcher import close_launcher, parse_run_args, setup_launcher
 from loki_video.engine.preflight import check_before_building
-from loki_video.engine.run_setup import build_runner, compile_test_step, set_work_dir
+from loki_video.engine.run_setup import build_runner, set_work_dir
 from loki_video.tool_main import run_main
 
 
@@ -92,7 +92,6 @@ def main():
         raise SystemExit(f'{args.config}: {error}')
     setup_launcher(cfg, args.launcher)
     runner = build_runner(cfg)
-    compile_test_step(runner)
     try:
         runner.test()
     except CheckpointMismatchError as error:

@@ -36,7 +36,7 @@ from loki_video.apis import (
     top_predictions,
 )
 from loki_video.apis.inputs import for_each_input, is_video_config
-from loki_video.config import DictAction
+from loki_video.config import add_cfg_options
 from loki_video.tool_main import run_main
 from loki_video.visualization import attention_grid, class_attention_maps, save_rgb
 from loki_video.visualization.attention import MODES
@@ -53,7 +53,7 @@ def parse_args(argv=None):
     parser.add_argument('--size', type=int, nargs=2, metavar=('H', 'W'), help='frame size fed to the model')
     parser.add_argument('--labels', help='label file naming the predicted class (default: the config\'s label_file)')
     parser.add_argument('--device', default='cpu', help="e.g. cpu or cuda:0")
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={}, help='override config keys')
+    add_cfg_options(parser)
     return parser.parse_args(argv)
 
 

@@ -11,11 +11,14 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', interval=1, save_best='auto', max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    sync_buffers=dict(type='SyncBuffersHook'))
+    sync_buffers=dict(type='SyncBuffersHook'),
+    # What every run needs (loki_video.engine.hooks): the parameter report, per-epoch seeding and
+    # tunable-only checkpoints bound to the frozen weights' SHA-256.
+    parameter_report=dict(type='ParameterReportHook'),
+    epoch_seed=dict(type='EpochSeedHook'),
+    tunable_checkpoint=dict(type='TunableCheckpointHook'))
 
-# The runner adds the hooks every run needs (loki_video.engine.runner.ENGINE_HOOKS): the parameter
-# report, per-epoch seeding and tunable-only checkpoints tied to the pretrained file's SHA-256.
-runner_type = 'LokiVideoRunner'
+runner_type = 'LokiVideoRunner'  # mmengine's Runner with a short log (loki_video.engine.runner)
 custom_hooks = [dict(type='BadSampleReportHook')]  # unreadable videos skipped (train) or excluded (val/test)
 
 # Checkpoints of parameter-efficient runs hold the tunable parameters and buffers only;

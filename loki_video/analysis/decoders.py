@@ -1,15 +1,14 @@
 """Video decoders compared on real files: milliseconds per clip and frames that differ from
-sequential decoding, each clip read the way a dataloader worker reads it (a fresh reader).
+decoding in order, each clip read the way a dataloader worker reads it (a fresh reader).
 
-Decoders (mmaction2 init/decode transform pairs; those whose package is missing are left out):
+Decoders (those whose package is missing are left out):
 
-* ``torchcodec``: ``VideoInit(backend='torchcodec')`` + ``VideoDecode`` (exact seek mode);
-* ``decord``: ``VideoInit(backend='decord')`` + ``VideoDecode`` (what ``DecordInit`` +
-  ``DecordDecode`` read; decord2, a maintained fork, installs under the same name);
+* ``torchcodec``, ``decord``: the backends of :mod:`loki_video.datasets.video_reader` (what
+  ``VideoInit`` + ``VideoDecode`` read; decord2, a maintained fork, installs as ``decord``);
 * ``pyav``: mmaction2's ``PyAVInit`` + ``PyAVDecode(mode='accurate')``;
 * ``opencv``: mmaction2's ``OpenCVInit`` + ``OpenCVDecode``.
 
-The reference is decord decoding every frame from the first on (``sequential_frames``).
+The reference is decord reading every frame in order from the first (``differing_frames``).
 """
 import importlib.util
 import time
@@ -18,20 +17,19 @@ from typing import Dict, List, Sequence
 import numpy as np
 from mmaction.registry import TRANSFORMS
 
-from ..datasets.exact_decode import sequential_frames
-from ..datasets.video_decode import torchcodec_error
+from ..datasets.video_reader import READERS, differing_frames, open_video, torchcodec_error
 
-PIPELINES = {
-    'torchcodec': ([dict(type='VideoInit', backend='torchcodec')], dict(type='VideoDecode')),
-    'decord': ([dict(type='VideoInit', backend='decord')], dict(type='VideoDecode')),
-    'pyav': ([dict(type='PyAVInit')], dict(type='PyAVDecode', mode='accurate')),
-    'opencv': ([dict(type='OpenCVInit')], dict(type='OpenCVDecode')),
+# mmaction2's init and decode transforms of the decoders that are not backends of video_reader.
+MMACTION2_PIPELINES = {
+    'pyav': (dict(type='PyAVInit'), dict(type='PyAVDecode', mode='accurate')),
+    'opencv': (dict(type='OpenCVInit'), dict(type='OpenCVDecode')),
 }
 PACKAGES = {'torchcodec': 'torchcodec', 'decord': 'decord', 'pyav': 'av', 'opencv': 'cv2'}
+DECODERS = tuple(PACKAGES)
 
 
 def available_decoders() -> List[str]:
-    """The decoders of ``PIPELINES`` that can run here."""
+    """The decoders of ``DECODERS`` that can run here."""
     found = [name for name, package in PACKAGES.items() if importlib.util.find_spec(package)]
     return [name for name in found if name != 'torchcodec' or not torchcodec_error()]
 
@@ -51,10 +49,10 @@ def clip_indices(num_frames: int, clips: int, clip_len: int) -> List[np.ndarray]
 
 def read_clip(name: str, path: str, indices: np.ndarray) -> List[np.ndarray]:
     """The ``(H, W, 3)`` RGB frames at ``indices`` through decoder ``name``, with a fresh reader."""
-    inits, decode = PIPELINES[name]
-    results = dict(filename=path, start_index=0, modality='RGB')
-    for init in inits:
-        results = TRANSFORMS.build(init)(results)
+    if name in READERS:
+        return open_video(path, name).frames_at(indices)
+    init, decode = MMACTION2_PIPELINES[name]
+    results = TRANSFORMS.build(init)(dict(filename=path, start_index=0, modality='RGB'))
     results['frame_inds'] = np.asarray(indices)
     return TRANSFORMS.build(decode)(results)['imgs']
 
@@ -62,12 +60,8 @@ def read_clip(name: str, path: str, indices: np.ndarray) -> List[np.ndarray]:
 def compare_decoders(path: str, decoders: Sequence[str], clips: int = 4, clip_len: int = 8,
                      repeat: int = 3) -> Dict[str, dict]:
     """For each decoder: ``ms_per_clip`` (best of ``repeat`` passes over the clips), ``wrong``
-    (frames that differ from sequential decoding) and ``frames`` (frames compared)."""
-    import decord
-    reader = decord.VideoReader(path, num_threads=1)
-    clip_list = clip_indices(len(reader), clips, clip_len)
-    wanted = sorted(set(np.concatenate(clip_list).tolist()))
-    reference = dict(zip(wanted, sequential_frames(reader, wanted)))
+    (frames that differ from decoding in order) and ``frames`` (frames compared)."""
+    clip_list = clip_indices(open_video(path, 'decord').num_frames, clips, clip_len)
     report = {}
     for name in decoders:
         best, frames = float('inf'), None
@@ -75,8 +69,6 @@ def compare_decoders(path: str, decoders: Sequence[str], clips: int = 4, clip_le
             start = time.perf_counter()
             frames = [read_clip(name, path, indices) for indices in clip_list]
             best = min(best, time.perf_counter() - start)
-        wrong = sum(not np.array_equal(frame, reference[int(index)])
-                    for indices, clip in zip(clip_list, frames) for index, frame in zip(indices, clip))
-        report[name] = dict(ms_per_clip=round(1000 * best / clips, 1), wrong=int(wrong),
-                            frames=clips * clip_len)
+        report[name] = dict(ms_per_clip=round(1000 * best / clips, 1),
+                            wrong=len(differing_frames(path, clip_list, frames)), frames=clips * clip_len)
     return report

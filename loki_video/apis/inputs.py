@@ -20,7 +20,7 @@ from tqdm import tqdm
 from loki_video.config import VIDEO_SCOPE
 from loki_video.datasets.multi_view import count_views, get_test_pipeline, parse_views, set_views
 from loki_video.datasets.robust_video_dataset import CONFIG_ERRORS
-from loki_video.datasets.video_decode import decode_failure
+from loki_video.datasets.video_reader import decode_failure
 
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.m4v')
 IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.webp', '.tif', '.tiff')

@@ -21,12 +21,13 @@ KNOWN_WEIGHTS = {
 }
 
 
-def hub_reachable(timeout=3.0):
+def hub_reachable(timeout: float = 3.0) -> bool:
     """Whether the Hugging Face hub (timm's download source, or ``HF_ENDPOINT``) answers within
-    ``timeout`` seconds; False with ``HF_HUB_OFFLINE=1``."""
-    if os.environ.get('HF_HUB_OFFLINE', '0').lower() not in ('0', '', 'false'):
+    ``timeout`` seconds; False in huggingface_hub's offline mode (``HF_HUB_OFFLINE=1``)."""
+    import huggingface_hub
+    if huggingface_hub.is_offline_mode():
         return False
-    endpoint = urlparse(os.environ.get('HF_ENDPOINT') or 'https://huggingface.co')
+    endpoint = urlparse(huggingface_hub.constants.ENDPOINT)
     try:
         socket.create_connection((endpoint.hostname, endpoint.port or 443), timeout=timeout).close()
     except OSError:
@@ -35,12 +36,13 @@ def hub_reachable(timeout=3.0):
 
 
 def resolve_source(source):
-    """A file path for ``source``: a path, or a name from ``KNOWN_WEIGHTS`` (downloaded when online).
+    """A file path for ``source``: a path (``~`` expanded), or a name from ``KNOWN_WEIGHTS``
+    (downloaded when online). Every reader of ``model.backbone.pretrained`` goes through here.
 
     Offline, a known name whose file is missing fails at once with the file to place where.
     """
     if source not in KNOWN_WEIGHTS:
-        return source
+        return os.path.expanduser(os.fspath(source))
     cached, timm_name = KNOWN_WEIGHTS[source]
     cached = Path(cached).expanduser()
     weights_file = cached.with_suffix('.safetensors')  # where an earlier download was saved

@@ -7,8 +7,15 @@ source and runs each object's ``__setstate__``: PyTorch treats such archives as 
 :func:`read_torchscript_tensors` instead unpickles ``data.pkl`` with an unpickler that builds
 tensors from the raw storages and stands every scripted object in with an inert
 :class:`ScriptedObject`, and refuses any other global; no code from the file runs.
+
+A crafted archive is refused with an ``UnpicklingError`` naming the file, before it can exhaust
+memory or the stack: a member that inflates more than :data:`MAX_INFLATION` times, a storage
+whose bytes are not the element count its id states, a tensor reaching past its storage, a
+malformed persistent id, a cyclic object tree. Storages are read in the archive's ``byteorder``.
 """
+import io
 import pickle
+import sys
 import zipfile
 
 import torch
@@ -21,6 +28,9 @@ STORAGE_DTYPES = dict(
     DoubleStorage=torch.float64, ComplexFloatStorage=torch.complex64, ComplexDoubleStorage=torch.complex128,
     ByteStorage=torch.uint8, CharStorage=torch.int8, ShortStorage=torch.int16, IntStorage=torch.int32,
     LongStorage=torch.int64, BoolStorage=torch.bool)
+# Weights barely compress (torch.jit.save stores them); a zip bomb inflates thousands of times.
+MAX_INFLATION = 64
+INFLATION_SLACK = 1 << 20  # bytes any member may hold beyond MAX_INFLATION times its compressed size
 
 
 class ScriptedObject:
@@ -45,7 +55,36 @@ def is_torchscript_archive(path):
 
 def rebuild_tensor(storage, offset, size, stride, requires_grad=False, backward_hooks=None, *metadata):
     """``torch._utils._rebuild_tensor_v2`` for a flat storage tensor; gradients and hooks dropped."""
-    return storage.as_strided(tuple(size), tuple(stride), offset)
+    size, stride = tuple(size), tuple(stride)
+    if len(size) != len(stride) or min(size + stride + (offset, ), default=0) < 0:
+        raise pickle.UnpicklingError(f'a tensor of size {size}, stride {stride}, offset {offset}')
+    last = offset + sum((extent - 1) * step for extent, step in zip(size, stride))
+    if 0 not in size and last >= storage.numel():
+        raise pickle.UnpicklingError(f'a tensor of size {size}, stride {stride}, offset {offset} reaches '
+                                     f'past its storage of {storage.numel()} elements')
+    return storage.as_strided(size, stride, offset)
+
+
+def read_member(archive, name):
+    """The bytes of member ``name``, refused when it would inflate more than ``MAX_INFLATION`` times
+    (zipfile stops reading at the declared size, so the check bounds the memory used)."""
+    try:
+        info = archive.getinfo(name)
+    except KeyError:
+        raise pickle.UnpicklingError(f'{name} is missing from the archive') from None
+    if info.file_size > MAX_INFLATION * info.compress_size + INFLATION_SLACK:
+        raise pickle.UnpicklingError(f'{name} inflates from {info.compress_size} to {info.file_size} bytes '
+                                     f'(over {MAX_INFLATION} times): not a weights archive')
+    return archive.read(info)
+
+
+def from_byte_order(data, dtype, byteorder):
+    """A flat ``dtype`` tensor of ``data`` written in ``byteorder`` ('little' or 'big')."""
+    raw = torch.frombuffer(data, dtype=torch.uint8) if data else torch.empty(0, dtype=torch.uint8)
+    if byteorder != sys.byteorder:
+        width = dtype.itemsize // 2 if dtype.is_complex else dtype.itemsize  # complex: two floats
+        raw = raw.view(-1, width).flip(1).flatten()
+    return raw.view(dtype)
 
 
 def restore_type_tag(value, type_name):
@@ -66,6 +105,12 @@ class TorchScriptUnpickler(pickle.Unpickler):
         self.archive, self.root = archive, root
         self.storages = {}
         self.classes = {}
+        names = archive.namelist()
+        byteorder = read_member(archive, f'{root}byteorder').decode().strip() \
+            if f'{root}byteorder' in names else 'little'  # archives before PyTorch 1.10 have none
+        if byteorder not in ('little', 'big'):
+            raise pickle.UnpicklingError(f'byteorder record {byteorder[:20]!r}: expected little or big')
+        self.byteorder = byteorder
 
     def find_class(self, module, name):
         if module == '__torch__' or module.startswith('__torch__.'):
@@ -87,26 +132,45 @@ class TorchScriptUnpickler(pickle.Unpickler):
 
     def persistent_load(self, pid):
         """``('storage', dtype, key, location, numel)`` -> a flat tensor of the raw storage."""
-        kind, dtype, key, _location, numel = pid
-        if kind != 'storage' or not isinstance(dtype, torch.dtype):
-            raise pickle.UnpicklingError(f'unexpected persistent id {pid!r} in a TorchScript archive')
+        if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == 'storage' and isinstance(pid[1], torch.dtype)
+                and isinstance(pid[2], str) and isinstance(pid[4], int) and pid[4] >= 0):
+            raise pickle.UnpicklingError(f'malformed persistent id {str(pid)[:200]}: expected '
+                                         '(storage, dtype, key, location, numel)')
+        _, dtype, key, _location, numel = pid
         if key not in self.storages:
-            data = bytearray(self.archive.read(f'{self.root}data/{key}'))
-            self.storages[key] = torch.frombuffer(data, dtype=dtype) if data else torch.empty(0, dtype=dtype)
+            data = bytearray(read_member(self.archive, f'{self.root}data/{key}'))
+            if len(data) != numel * dtype.itemsize:
+                raise pickle.UnpicklingError(f'storage {key} holds {len(data)} bytes, but its id states {numel} '
+                                             f'elements of {dtype} ({numel * dtype.itemsize} bytes)')
+            self.storages[key] = from_byte_order(data, dtype, self.byteorder)
         return self.storages[key]
 
 
-def named_tensors(obj, prefix=''):
-    """``{dotted name: tensor}`` of every tensor attribute in the tree of scripted objects."""
+def named_tensors(root):
+    """``{dotted name: tensor}`` of every tensor attribute in the tree of scripted objects, in the
+    order ``state_dict`` lists them (depth first). Raises ``UnpicklingError`` on a cycle."""
     found = {}
-    state = getattr(obj, 'state', None)
-    if not isinstance(state, dict):
-        return found
-    for name, value in state.items():
-        if isinstance(value, torch.Tensor):
-            found[prefix + name] = value
-        elif isinstance(value, ScriptedObject):
-            found.update(named_tensors(value, f'{prefix}{name}.'))
+    on_path = set()
+    stack = [(root, '', False)]  # (object, prefix, leaving): leaving marks the end of its subtree
+    while stack:
+        obj, prefix, leaving = stack.pop()
+        if leaving:
+            on_path.discard(id(obj))
+            continue
+        if id(obj) in on_path:
+            raise pickle.UnpicklingError(f'the object tree is cyclic (at {prefix.rstrip(".") or "the root"})')
+        state = getattr(obj, 'state', None)
+        if not isinstance(state, dict):
+            continue
+        on_path.add(id(obj))
+        stack.append((obj, prefix, True))
+        children = []
+        for name, value in state.items():
+            if isinstance(value, torch.Tensor):
+                found[prefix + name] = value
+            elif isinstance(value, ScriptedObject):
+                children.append((value, f'{prefix}{name}.', False))
+        stack.extend(reversed(children))
     return found
 
 
@@ -116,15 +180,20 @@ def read_torchscript_tensors(path):
 
     Raises:
         ValueError: naming ``path`` when the archive holds no module tree of named tensors.
+        pickle.UnpicklingError: naming ``path`` when the archive is crafted or damaged (module docstring).
     """
     with zipfile.ZipFile(path) as archive:
         data_pickles = [name for name in archive.namelist() if name.endswith('/data.pkl')]
         if len(data_pickles) != 1:
             raise ValueError(f'{path}: a TorchScript archive holds one data.pkl, found {data_pickles}')
         root = data_pickles[0][:-len('data.pkl')]
-        with archive.open(data_pickles[0]) as file:
-            tree = TorchScriptUnpickler(file, archive, root).load()
-    tensors = named_tensors(tree)
+        try:
+            pickled = io.BytesIO(read_member(archive, data_pickles[0]))
+            tensors = named_tensors(TorchScriptUnpickler(pickled, archive, root).load())
+        except (pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError, KeyError, AttributeError,
+                RuntimeError) as error:  # whatever a crafted data.pkl makes the unpickler meet
+            raise pickle.UnpicklingError(f'{path}: refusing to read this TorchScript archive: '
+                                         f'{type(error).__name__}: {error}') from None
     if not tensors:
         raise ValueError(f'{path}: the TorchScript archive holds no named tensors (its objects keep their '
                          'state through their own __getstate__); save a state_dict instead')

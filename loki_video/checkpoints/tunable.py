@@ -5,12 +5,14 @@ backbone of tens or hundreds of millions. Saving: the frozen parameters are
 dropped from ``checkpoint['state_dict']`` (trainable parameters and every
 buffer stay; optimizer, scheduler and message hub state are saved as mmengine
 does), and ``checkpoint['meta']['tunable_checkpoint']`` records the
-backbone's pretrained source, the file it resolved to and that file's
-SHA-256. Loading (``load_from``, ``resume``, ``tools/test.py``): the model is
-built first, which loads the pretrained weights through
-``model.backbone.pretrained``; the hook checks that this file has the
-recorded SHA-256 and completes the checkpoint with the model's own frozen
-tensors, so the load is exact and still strict.
+backbone's pretrained source, the file it resolved to and ``frozen_sha256``: a digest of
+the frozen tensors themselves (names, shapes, float32 values), so a checkpoint is bound to
+the weights, not to a file: OpenAI's ``ViT-B-16.pt`` and timm's ``.safetensors`` of the same
+CLIP are accepted for each other. Loading (``load_from``, ``resume``, ``tools/test.py``): the
+model is built first, which loads the pretrained weights through ``model.backbone.pretrained``;
+the hook checks that the model's frozen tensors have the recorded digest (checkpoints saved
+before the digest existed: that the file has the recorded ``pretrained_sha256``) and completes
+the checkpoint with them, so the load is exact and still strict.
 
 Without a pretrained file (``pretrained=None``: random frozen weights, as in
 tests and demos) and when nothing is frozen, the full state dict is saved.
@@ -34,13 +36,15 @@ Config (top-level keys, read when a checkpoint is saved or loaded)::
     checkpoint_cfg = dict(
         mode='tunable',                   # or 'full' (tools/train.py --full-checkpoint)
         reinit=(),                        # module names (e.g. 'cls_head') that load_from leaves as built
-        allow_pretrained_mismatch=False)  # load onto a pretrained file with another hash
+        allow_pretrained_mismatch=False)  # load onto other frozen weights than the checkpoint's
 """
 import hashlib
 import os
 import re
 from collections import OrderedDict
 from functools import lru_cache
+
+import torch
 
 from .formats import convert_to_recognizer, detect_format, unwrap_state_dict
 from .pretrained import resolve_source
@@ -98,15 +102,26 @@ def pretrained_source(cfg):
     return backbone.get('pretrained')
 
 
-def describe_pretrained(source):
-    """``dict(pretrained, pretrained_file, pretrained_sha256)`` of a pretrained source."""
-    path = os.path.abspath(resolve_source(source))
-    return dict(pretrained=source, pretrained_file=path, pretrained_sha256=file_sha256(path))
-
-
 def frozen_parameter_names(model):
     """Names of the parameters with ``requires_grad=False``, as ``state_dict`` keys."""
     return {name for name, param in model.named_parameters() if not param.requires_grad}
+
+
+def frozen_sha256(model):
+    """SHA-256 hex digest of the frozen parameters of ``model``: name, shape and float32 values
+    of each, in name order. Equal for the same weights read from any file format or dtype
+    that holds them exactly (OpenAI's fp16 archive, timm's fp32 safetensors)."""
+    digest = hashlib.sha256()
+    for name, param in sorted((n, p) for n, p in model.named_parameters() if not p.requires_grad):
+        digest.update(f'{name}{tuple(param.shape)}'.encode())
+        digest.update(param.detach().to('cpu', torch.float32).contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
+def describe_frozen_weights(model, source):
+    """``dict(pretrained, pretrained_file, frozen_sha256)`` of a model built from ``source``."""
+    return dict(pretrained=source, pretrained_file=os.path.abspath(resolve_source(source)),
+                frozen_sha256=frozen_sha256(model))
 
 
 def _listing(keys):
@@ -187,7 +202,7 @@ def strip_frozen(checkpoint, model, cfg):
     state_dict = checkpoint['state_dict']
     checkpoint['state_dict'] = OrderedDict((k, v) for k, v in state_dict.items() if k not in frozen)
     meta[META_KEY] = dict(mode='tunable', frozen_keys=len(state_dict) - len(checkpoint['state_dict']),
-                          **describe_pretrained(source))
+                          **describe_frozen_weights(model, source))
     return None
 
 
@@ -203,7 +218,7 @@ def restore(checkpoint, model, cfg, logger, resuming=False):
     own = model.state_dict()
     record = (checkpoint.get('meta') or {}).get(META_KEY) or {}
     if record.get('mode') == 'tunable':
-        check_pretrained_file(cfg, record, settings, logger)
+        check_frozen_weights(model, cfg, record, settings, logger)
         for key in frozen_parameter_names(model) - state_dict.keys():
             state_dict[key] = own[key]
     if settings['reinit'] and not resuming:
@@ -227,17 +242,25 @@ def keep_reinit_modules(state_dict, own, reinit, logger):
                    f'(not loaded from the checkpoint): {_listing(kept)}')
 
 
-def check_pretrained_file(cfg, record, settings, logger):
-    """Refuse a tunable-only checkpoint whose pretrained file differs from the config's."""
+def check_frozen_weights(model, cfg, record, settings, logger):
+    """Refuse a tunable-only checkpoint trained on other frozen weights than ``model`` holds.
+
+    Checkpoints record ``frozen_sha256``; older ones the ``pretrained_sha256`` of the file, which
+    is compared with the config's file instead.
+    """
     source = pretrained_source(cfg)
-    current = describe_pretrained(source) if source is not None else \
-        dict(pretrained_file=None, pretrained_sha256=None)
-    if current['pretrained_sha256'] == record['pretrained_sha256']:
+    if 'frozen_sha256' in record:
+        recorded, kind = record['frozen_sha256'], 'frozen weights'
+        current = frozen_sha256(model)
+    else:
+        recorded, kind = record['pretrained_sha256'], 'file'
+        current = file_sha256(resolve_source(source)) if source is not None else None
+    if current == recorded:
         return
-    message = (f"this tunable-only checkpoint was trained on {record['pretrained_file']} "
-               f"(sha256 {record['pretrained_sha256']}) but the model was built from "
-               f"{current['pretrained_file']} (sha256 {current['pretrained_sha256']}); "
-               'set model.backbone.pretrained to the original file')
+    built_from = os.path.abspath(resolve_source(source)) if source is not None else 'random weights'
+    message = (f"this tunable-only checkpoint was trained on the frozen weights of {record['pretrained_file']} "
+               f'({kind} sha256 {recorded}) but the model was built from {built_from} ({kind} sha256 '
+               f'{current}); set model.backbone.pretrained to a file that holds the original weights')
     if not settings['allow_pretrained_mismatch']:
         raise RuntimeError(message + ', or accept the mismatch with '
                            '--cfg-options checkpoint_cfg.allow_pretrained_mismatch=True')

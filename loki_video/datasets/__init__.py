@@ -1,11 +1,9 @@
-"""Datasets and transforms: the robust video dataset (mmaction2), checked image datasets and
-image transforms (mmpretrain), and the synthetic demo data."""
+"""Datasets and transforms: the robust video dataset (mmaction2), checked image datasets (mmpretrain),
+reading video files (:mod:`.video_reader`), the transforms (:mod:`.transforms`) and the synthetic
+demo data."""
 from .checked_dataset import build_checked_dataset
-from .clip_flip_crop import ClipFlipCrop
-from .clip_lighting import ClipLighting
-from .image_transforms import ToBGR
 from .robust_video_dataset import RobustVideoDataset
-from .video_decode import VideoDecode, VideoInit
+from .transforms import ClipFlipCrop, ClipLighting, ToBGR, VideoDecode, VideoInit
 
 __all__ = ['build_checked_dataset', 'ClipFlipCrop', 'ClipLighting', 'RobustVideoDataset', 'ToBGR', 'VideoDecode',
            'VideoInit']

@@ -16,9 +16,9 @@ its own label, and metainfo ``invalid_sample = {'filename', 'reason'}`` so
 
 Frame-exact decoding: ``exact_decode_list`` names a list of videos whose indexed reads are
 wrong (``tools/data/check_videos.py --verify-seek`` writes it, ``<list>.exact.txt``); the
-pipeline's decode step (:class:`~loki_video.datasets.video_decode.VideoDecode`, or mmaction2's
-``DecordDecode``, which is replaced by it) decodes those videos from their first frame on and the
-others as before.
+pipeline's decode step (:class:`~loki_video.datasets.transforms.VideoDecode`; mmaction2's
+``DecordInit`` and ``DecordDecode`` are replaced by ``VideoInit(backend='decord')`` and it)
+reads those videos in order from their first frame and the others by index.
 
 Config::
 
@@ -39,7 +39,7 @@ from mmengine.dataset import Compose
 from mmengine.logging import print_log
 
 from .data_paths import check_paths_exist
-from .video_decode import decode_failure
+from .video_reader import decode_failure
 
 SKIPPED_KEY = 'skipped_bad_samples'
 INVALID_KEY = 'invalid_sample'
@@ -70,6 +70,19 @@ class FrameCheckedCompose(Compose):
             if total < self.min_frames:
                 raise VideoTooShortError(f'{total} frames < min_frames {self.min_frames}')
         return data
+
+
+def exact_decode_step(transform):
+    """``transform`` (a config dict or a built transform), with mmaction2's ``DecordInit`` and
+    ``DecordDecode`` replaced by ``VideoInit(backend='decord')`` and ``VideoDecode``, which read the
+    listed videos in order."""
+    kind = transform.get('type') if isinstance(transform, dict) else None
+    if kind == 'DecordInit':
+        if transform.get('io_backend', 'disk') != 'disk':
+            raise ValueError("exact_decode_list needs VideoInit instead of DecordInit(io_backend="
+                             f"{transform['io_backend']!r}): VideoInit(backend='decord', backend_args=...)")
+        return dict(type='VideoInit', backend='decord', num_threads=transform.get('num_threads', 1))
+    return dict(type='VideoDecode') if kind == 'DecordDecode' else transform
 
 
 def _is_local(path: str) -> bool:
@@ -128,8 +141,7 @@ class RobustVideoDataset(VideoDataset):
         self.exact_decode_list = exact_decode_list
         self._exact = frozenset()
         if exact_decode_list:
-            pipeline = [dict(type='VideoDecode') if isinstance(t, dict) and t.get('type') == 'DecordDecode'
-                        else t for t in pipeline]
+            pipeline = [exact_decode_step(t) for t in pipeline]
         super().__init__(ann_file, pipeline, **kwargs)
         # The dataset's pipeline is a Compose that tools may replace (mmaction2's browse_dataset.py
         # wraps its transforms to record every step): samples go through whatever self.pipeline is.
@@ -151,7 +163,7 @@ class RobustVideoDataset(VideoDataset):
 
     def get_data_info(self, idx: int) -> dict:
         """``VideoDataset``'s info plus ``exact_decode``: whether the video is listed for
-        sequential decoding."""
+        reading in order."""
         info = super().get_data_info(idx)
         info['exact_decode'] = info['filename'] in self._exact
         return info

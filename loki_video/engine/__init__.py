@@ -8,9 +8,9 @@ from loki_video import evaluation  # noqa: F401  (registers ValidAccMetric)
 from loki_video.checkpoints import register_safe_local_loader
 
 from .hooks import AccuracyReportHook, BadSampleReportHook, EpochSeedHook, ParameterReportHook, TunableCheckpointHook
-from .runner import ENGINE_HOOKS, LokiVideoRunner
+from .runner import LokiVideoRunner
 
 register_safe_local_loader()
 
-__all__ = ['ENGINE_HOOKS', 'LokiVideoRunner', 'AccuracyReportHook', 'BadSampleReportHook', 'EpochSeedHook',
+__all__ = ['LokiVideoRunner', 'AccuracyReportHook', 'BadSampleReportHook', 'EpochSeedHook',
            'ParameterReportHook', 'TunableCheckpointHook']

@@ -25,9 +25,8 @@ def parse_run_args(parser, cfg_options_example):
     """Add the options tools/train.py and tools/test.py share (``--cfg-options``, ``--launcher``,
     ``--local-rank``, which ``torch.distributed.launch`` passes) to the tool's ``parser``, parse the
     command line and export ``LOCAL_RANK``; returns the arguments."""
-    from mmengine.config import DictAction
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
-                        help=f'override config keys, e.g. {cfg_options_example}')
+    from loki_video.config import add_cfg_options
+    add_cfg_options(parser, cfg_options_example)
     parser.add_argument('--launcher', choices=LAUNCHERS, default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -11,28 +11,9 @@ def set_work_dir(cfg, work_dir, config_path):
 
 
 def build_runner(cfg):
-    """The runner registered as ``cfg.runner_type`` (the configs choose ``LokiVideoRunner``),
-    else a ``LokiVideoRunner``. A runner of another type gets the ``ENGINE_HOOKS`` here (in
-    ``cfg.custom_hooks``), as ``LokiVideoRunner`` adds them itself."""
+    """The runner registered as ``cfg.runner_type`` (the configs choose ``LokiVideoRunner``), else a
+    ``LokiVideoRunner``, as mmengine's tools build theirs."""
     from mmengine.registry import RUNNERS
 
-    from .runner import LokiVideoRunner, add_engine_hooks
-    if 'runner_type' not in cfg:
-        return LokiVideoRunner.from_cfg(cfg)
-    add_engine_hooks(cfg)
-    return RUNNERS.build(cfg)
-
-
-def compile_test_step(runner):
-    """``torch.compile`` the model's ``test_step`` when the config asks for ``compile``.
-
-    mmengine's Runner compiles ``train_step`` only (in ``Runner.train``); this does the same
-    for testing, with the same options (``compile=True`` or a dict of ``torch.compile`` arguments).
-    """
-    options = runner.cfg.get('compile')
-    if not options:
-        return
-    import torch
-    options = {} if options is True else dict(options)
-    runner.model.test_step = torch.compile(runner.model.test_step, **options)
-    runner.logger.info('test_step compiled: the first batches take longer')
+    from .runner import LokiVideoRunner
+    return RUNNERS.build(cfg) if 'runner_type' in cfg else LokiVideoRunner.from_cfg(cfg)

@@ -120,5 +120,5 @@ def test_missing_and_unexpected_keys_are_reported(tmp_path):
     sd['blocks.0.extra.weight'] = torch.zeros(1)
     path = tmp_path / 'ours.pth'
     torch.save(sd, path)
-    missing, unexpected = TunableViT(**TINY).load_pretrained(str(path))
+    missing, unexpected = TunableViT(**TINY).load_pretrained_checkpoint(str(path))
     assert missing == ['norm.weight'] and unexpected == ['blocks.0.extra.weight']

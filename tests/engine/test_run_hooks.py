@@ -1,4 +1,4 @@
-"""The hooks every run gets: parameter report, per-epoch seeding, accuracy report."""
+"""The hooks every run gets: parameter report, seeding by position in the run, accuracy report."""
 import json
 import os.path as osp
 import random
@@ -25,18 +25,66 @@ def test_parameter_report_lists_total_and_tunable_counts(tiny_cfg, tmp_path):
     assert json.loads((tmp_path / 'parameters.json').read_text()) == json.loads(json.dumps(counts))
 
 
-def draws():
+def draws(*_):
     return random.random(), float(np.random.rand()), float(torch.rand(()))
 
 
-def test_epoch_seed_depends_on_seed_and_epoch_only():
+class DrawingDataset(torch.utils.data.Dataset):
+    """``(index, *draws)``: the pipeline's random draws for each sample, numbered as mmengine's
+    datasets number them (``sample_idx``)."""
+
+    def __init__(self):
+        self.pipeline = draws
+
+    def __len__(self):
+        return 6
+
+    def __getitem__(self, index):
+        return (index, *self.pipeline(dict(sample_idx=index)))
+
+
+def sample_runner(seed=7):
+    """What the hook uses of a Runner, with a loader of 2 persistent workers."""
+    from mmengine.dataset import DefaultSampler
+    dataset = DrawingDataset()
+    loader = torch.utils.data.DataLoader(dataset, batch_size=2, num_workers=2, persistent_workers=True,
+                                         sampler=DefaultSampler(dataset, shuffle=True, seed=seed))
+    return SimpleNamespace(seed=seed, epoch=0, cfg={}, train_dataloader=loader, logger=RecordingLogger())
+
+
+def run_epochs(hook, runner, epochs):
+    """``{epoch: {sample index: draws}}`` of training epochs, as the epoch loop calls the hook."""
+    hook.before_train(runner)
+    seen = {}
+    for runner.epoch in epochs:
+        hook.before_train_epoch(runner)
+        runner.train_dataloader.sampler.set_epoch(runner.epoch)
+        seen[runner.epoch] = {int(i): tuple(d.tolist()) for batch in runner.train_dataloader
+                              for i, d in zip(batch[0], torch.stack(batch[1:], 1))}
+    return seen
+
+
+def test_samples_in_persistent_workers_are_seeded_by_seed_epoch_and_index():
+    uninterrupted = run_epochs(EpochSeedHook(), sample_runner(), epochs=(0, 1, 2))
+    resumed = run_epochs(EpochSeedHook(), sample_runner(), epochs=(2, ))  # new workers, started at epoch 2
+    assert resumed[2] == uninterrupted[2]
+    assert uninterrupted[1] != uninterrupted[2]  # each epoch draws anew
+    assert len(set(uninterrupted[2].values())) == 6  # and each sample
+    assert run_epochs(EpochSeedHook(), sample_runner(seed=8), epochs=(2, ))[2] != uninterrupted[2]
+
+
+def test_the_main_process_is_seeded_by_seed_epoch_and_iteration():
     hook = EpochSeedHook()
-    hook.before_train_epoch(SimpleNamespace(seed=7, epoch=1))
+    runner = SimpleNamespace(seed=7, epoch=1, cfg={})
+    hook.before_train_iter(runner, 3)
     first = draws()
-    draws()  # whatever ran before the epoch must not matter
-    hook.before_train_epoch(SimpleNamespace(seed=7, epoch=1))
+    draws()  # whatever ran before the iteration must not matter
+    hook.before_train_iter(runner, 3)
     assert draws() == first
-    hook.before_train_epoch(SimpleNamespace(seed=7, epoch=2))
+    hook.before_train_iter(runner, 4)
+    assert draws() != first
+    runner.epoch = 2
+    hook.before_train_iter(runner, 3)
     assert draws() != first
 
 
@@ -60,7 +108,7 @@ def test_runner_log_drops_the_per_tensor_frozen_lines_of_the_optimizer_builder(t
     from mmengine.optim import build_optim_wrapper
 
     from loki_video.engine.run_setup import build_runner
-    tiny_cfg.work_dir = str(tmp_path)
+    tiny_cfg.work_dir, tiny_cfg.experiment_name = str(tmp_path), tmp_path.name
     tiny_cfg.optim_wrapper.paramwise_cfg = dict(norm_decay_mult=0.0)  # the path that logs frozen tensors
     runner = build_runner(tiny_cfg)
     messages = []
@@ -86,7 +134,7 @@ def test_runner_log_reaches_the_first_iteration_in_a_screenful(tiny_cfg, tmp_pat
     import glob
 
     from loki_video.engine.run_setup import build_runner
-    tiny_cfg.work_dir = str(tmp_path)
+    tiny_cfg.work_dir, tiny_cfg.experiment_name = str(tmp_path), tmp_path.name
     runner = build_runner(tiny_cfg)
     log, = glob.glob(str(tmp_path / '*' / '*.log'))
     text = open(log).read()
@@ -99,32 +147,28 @@ def test_runner_log_reaches_the_first_iteration_in_a_screenful(tiny_cfg, tmp_pat
     assert runner.cfg.pretty_text.count('\n') > 100  # what the single config line stands for
 
 
-def test_two_runners_of_one_config_in_one_second_keep_their_own_logs(tiny_cfg, tmp_path,
-                                                                    monkeypatch):
-    import glob
-    import time
-
-    import mmengine.runner.runner as mmengine_runner
-
+def test_a_runner_of_another_type_gets_the_hooks_every_run_needs_from_default_hooks(tiny_cfg, tmp_path):
     from loki_video.engine.run_setup import build_runner
-    started = time.time()  # both runners start in the same second, as quick tests do
-    monkeypatch.setattr(mmengine_runner.time, 'time', lambda: started)
-    logs = []
-    for run in ('first', 'second'):
-        cfg = tiny_cfg.copy()
-        cfg.work_dir = str(tmp_path / run)
-        build_runner(cfg).logger.info(f'message of the {run} run')
-        logs.append(glob.glob(str(tmp_path / run / '*' / '*.log')))
-    assert all(len(found) == 1 for found in logs), logs
-    assert 'message of the second run' in open(logs[1][0]).read()
-    assert 'message of the second run' not in open(logs[0][0]).read()
-
-
-def test_a_runner_of_another_type_gets_the_engine_hooks_too(tiny_cfg, tmp_path):
-    from loki_video.engine import ENGINE_HOOKS
-    from loki_video.engine.run_setup import build_runner
-    tiny_cfg.work_dir = str(tmp_path)
+    tiny_cfg.work_dir, tiny_cfg.experiment_name = str(tmp_path), tmp_path.name
     tiny_cfg.runner_type = 'Runner'  # mmengine's own
+    tiny_cfg.custom_hooks = []  # a config's own list does not drop them
     runner = build_runner(tiny_cfg)
     assert type(runner).__name__ == 'Runner'
-    assert set(ENGINE_HOOKS) <= {type(hook).__name__ for hook in runner.hooks}
+    assert {'ParameterReportHook', 'EpochSeedHook', 'TunableCheckpointHook'} <= {
+        type(hook).__name__ for hook in runner.hooks}
+
+
+def test_a_resumed_run_with_persistent_workers_repeats_the_uninterrupted_one(tmp_path, train_config):
+    from loki_video.checkpoints import safe_torch_load
+    from loki_video.datasets.synthetic_actions import generate_dataset
+
+    from tiny_runner import TINY_CONFIG
+    data = str(tmp_path / 'data')
+    generate_dataset(data, dict(train=2, val=0, test=0), num_frames=16, size=(32, 32))
+    loader = dict(train_dataloader=dict(num_workers=2, persistent_workers=True, dataset=dict(data_root=data)))
+    uninterrupted = train_config(TINY_CONFIG, str(tmp_path / 'uninterrupted'), loader)
+    first_epoch = dict(train_cfg=dict(max_epochs=1))
+    train_config(TINY_CONFIG, str(tmp_path / 'resumed'), loader, first_epoch)
+    resumed = train_config(TINY_CONFIG, str(tmp_path / 'resumed'), loader, dict(resume=True))
+    want, got = safe_torch_load(uninterrupted)['state_dict'], safe_torch_load(resumed)['state_dict']
+    assert want.keys() == got.keys() and all(torch.equal(got[k], v) for k, v in want.items())

@@ -261,6 +261,30 @@ def test_autocast_bfloat16_forward_and_backward():
                for p in layer.parameters())
 
 
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32, torch.float16])
+def test_autocast_output_dtype_is_a_matmuls(dtype):
+    torch.manual_seed(11)
+    layer = KANLinear(8, 5).to(dtype)
+    x = torch.randn(30, 8, dtype=dtype)
+    weight = layer.scaled_spline_weight().detach()
+    scale, offset = layer.positions(squashed=True)
+    want = SplineLinear.apply(x, weight, layer.spline, scale, offset, True)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        got = SplineLinear.apply(x, weight, layer.spline, scale, offset, True)
+        matmul_dtype = (x @ x.T).dtype
+    assert got.dtype == matmul_dtype == (dtype if dtype == torch.float64 else torch.bfloat16)
+    if dtype == torch.float64:
+        torch.testing.assert_close(got, want, rtol=0, atol=0)
+
+
+def test_double_backward_is_refused():
+    layer = KANLinear(3, 2)
+    x = torch.randn(7, 3, requires_grad=True)
+    (grad_x,) = torch.autograd.grad(layer(x).square().sum(), x, create_graph=True)
+    with pytest.raises(RuntimeError, match="once_differentiable"):
+        grad_x.sum().backward()
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_cuda_matches_cpu():
     torch.manual_seed(10)

@@ -91,6 +91,44 @@ def test_other_resolutions_interpolate_positions():
     assert model(torch.randn(1, 3, 2, 64, 96)).shape == (1, 64, 2, 1, 1)
 
 
+def test_timms_grad_checkpointing_switch_checkpoints_every_block(monkeypatch):
+    model = TunableViT('tiny', img_size=32, num_frames=2, slots=SLOTS, with_cp=True)
+    assert model.grad_checkpointing
+    calls = []
+    original = type(model.blocks[0]).forward_checkpointed
+    monkeypatch.setattr(type(model.blocks[0]), 'forward_checkpointed',
+                        lambda block, *args: calls.append(block) or original(block, *args))
+    clip = torch.randn(1, 3, 2, 32, 32)
+    model(clip)
+    assert len(calls) == len(model.blocks)
+    model.set_grad_checkpointing(False)
+    model(clip)
+    assert len(calls) == len(model.blocks)
+
+
+def test_forward_features_runs_the_temporal_branch_and_intermediates_are_refused():
+    model = TunableViT('tiny', img_size=32, num_frames=2, slots=SLOTS).eval()
+    perturb_slots(model)
+    clip = torch.randn(1, 3, 2, 32, 32)
+    with torch.no_grad():
+        tokens = model.forward_features(clip)
+        assert tokens.shape == (2, 5, 64)
+        assert torch.allclose(model.forward_head(tokens), model(clip)[0, :, :, 0, 0].T, atol=1e-6)
+        other = clip.clone()
+        other[:, :, 1] += 1  # another second frame changes the first frame's tokens through time attention
+        assert not torch.allclose(model.forward_features(other)[0], tokens[0], atol=1e-3)
+    with pytest.raises(NotImplementedError, match='temporal branch'):
+        model.forward_intermediates(clip)
+
+
+def test_mmengine_weight_initialisation_keeps_the_built_weights(tiny_cfg):
+    from loki_video.config import build_model
+    model = build_model(tiny_cfg)  # pretrained weights loaded at build time
+    built = {k: v.clone() for k, v in model.backbone.state_dict().items()}
+    model.init_weights()  # what the Runner runs when training starts
+    assert all(torch.equal(v, built[k]) for k, v in model.backbone.state_dict().items())
+
+
 def test_activation_checkpointing_gives_the_same_gradients():
     torch.manual_seed(0)
     plain = TunableViT('tiny', img_size=32, num_frames=2, slots=SLOTS)

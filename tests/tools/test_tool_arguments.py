@@ -36,9 +36,19 @@ def test_train_options(merged, monkeypatch):
     assert (cfg.resume, cfg.load_from, cfg.work_dir) == (True, 'ckpt.pth', 'out')
 
 
-def test_amp_is_refused_on_cpu(merged, monkeypatch):
-    with pytest.raises(ValueError, match='--amp needs a GPU'):
-        merged('train', monkeypatch, TINY_CONFIG, '--amp')
+@pytest.mark.parametrize('device', ['cpu', 'cuda'])
+def test_amp_is_refused_on_cpu_only(device, monkeypatch):
+    """Whatever this machine has: the device the tool sees is set here."""
+    train = load_tool('tools/train.py')
+    monkeypatch.setattr(train, 'get_device', lambda: device)
+    monkeypatch.setattr(sys, 'argv', ['train.py', str(TINY_CONFIG), '--amp'])
+    args = train.parse_args()
+    cfg = load_config(args.config)
+    if device == 'cpu':
+        with pytest.raises(ValueError, match='--amp needs a GPU'):
+            train.merge_args(cfg, args)
+    else:
+        assert train.merge_args(cfg, args).optim_wrapper.type == 'AmpOptimWrapper'
 
 
 def test_image_configs_keep_their_scope_and_get_the_runner_with_the_engine_hooks(merged, monkeypatch):

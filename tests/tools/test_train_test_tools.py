@@ -8,6 +8,7 @@ import json
 import os
 import os.path as osp
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -20,8 +21,9 @@ import numpy as np
 import pytest
 import torch
 
-from loki_video.checkpoints import file_sha256
+from loki_video.checkpoints import frozen_sha256
 from loki_video.checkpoints.safe_read import safe_torch_load
+from loki_video.config import build_model, load_config
 from loki_video.datasets.synthetic_actions import generate_dataset
 from loki_video.models.peft.freeze_policy import report_group
 
@@ -42,10 +44,10 @@ custom_hooks = [dict(type='PauseHook', epoch=1, iteration=1, marker='{marker}')]
 """
 
 
-def run_tool(*args, timeout=180, check=True):
+def run_tool(*args, timeout=180, check=True, env=None):
     """Run a tool from the repository root; returns the CompletedProcess (stdout and stderr merged)."""
     result = subprocess.run([*args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            timeout=timeout)
+                            timeout=timeout, env=env)
     if check and result.returncode != 0:
         raise AssertionError(f'{args} failed ({result.returncode}):\n{result.stdout[-5000:]}')
     return result
@@ -75,7 +77,7 @@ def trained(workspace):
     return work_dir
 
 
-def test_checkpoints_hold_tunable_weights_and_the_pretrained_hash(trained, workspace):
+def test_checkpoints_hold_tunable_weights_and_the_frozen_weights_digest(trained, workspace):
     checkpoint = safe_torch_load(str(trained / 'epoch_2.pth'))
     keys = set(checkpoint['state_dict'])
     assert 'backbone.blocks.0.mlp_slot.decoder.weight' in keys
@@ -84,7 +86,8 @@ def test_checkpoints_hold_tunable_weights_and_the_pretrained_hash(trained, works
     assert not any(report_group(k) == 'pretrained' for k in keys)  # frozen: patch embedding, attention, MLP
     record = checkpoint['meta']['tunable_checkpoint']
     assert record['mode'] == 'tunable'
-    assert record['pretrained_sha256'] == file_sha256(workspace[2])
+    assert record['pretrained_file'] == workspace[2]
+    assert record['frozen_sha256'] == frozen_sha256(build_model(load_config(str(workspace[1]))))
     assert {'optimizer', 'param_schedulers', 'message_hub'} <= set(checkpoint)
 
 
@@ -112,6 +115,26 @@ def test_resume_after_kill_repeats_the_uninterrupted_run(trained, workspace):
     assert expected.keys() == actual.keys()
     max_diff = max((expected[k].double() - actual[k].double()).abs().max().item() for k in expected)
     assert max_diff <= 1e-6
+
+
+def test_mmaction2_train_tool_and_our_test_tool_read_a_pretrained_path_under_home(workspace, tmp_path):
+    """mmaction2's own tools/train.py (no preflight; the hooks come from default_hooks) and
+    tools/test.py (preflight, then the checkpoint's frozen weights) with ``~/pretrained.pth``."""
+    root, config, pretrained = workspace
+    home = tmp_path / 'home'
+    home.mkdir()
+    shutil.copy(pretrained, home / 'pretrained.pth')
+    env = dict(os.environ, HOME=str(home))
+    option = 'model.backbone.pretrained=~/pretrained.pth'
+    train = osp.join(osp.dirname(mmaction.__file__), '.mim', 'tools', 'train.py')
+    work_dir = tmp_path / 'mmaction2_train'
+    run_tool(sys.executable, train, str(config), '--work-dir', str(work_dir),
+             '--cfg-options', option, 'train_cfg.max_epochs=1', env=env)
+    record = safe_torch_load(str(work_dir / 'epoch_1.pth'))['meta']['tunable_checkpoint']
+    assert record['mode'] == 'tunable' and record['pretrained_file'] == str(home / 'pretrained.pth')
+    result = run_tool(sys.executable, 'tools/test.py', str(config), str(work_dir / 'epoch_1.pth'),
+                      '--work-dir', str(tmp_path / 'test'), '--cfg-options', option, env=env)
+    assert 'top-1' in result.stdout
 
 
 def test_test_tool_evaluates_three_clips_by_three_crops(trained, workspace):

@@ -34,7 +34,7 @@ from loki_video.analysis.benchmark import (
     mlp_widths,
     run,
 )
-from loki_video.config import DictAction
+from loki_video.config import add_cfg_options
 from loki_video.tool_main import run_main
 
 
@@ -58,8 +58,7 @@ def parse_args():
     parser.add_argument('--warmup', type=int, default=2, help='untimed steps per config first (default 2)')
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--threads', type=int, default=0, help='CPU threads per process (default: torch\'s)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
-                        help='override keys of every config, e.g. model.backbone.num_frames=16')
+    add_cfg_options(parser, example='model.backbone.num_frames=16 (every config)')
     parser.add_argument('--json', metavar='OUT', help='also write the results to this JSON file')
     args = parser.parse_args()
     if bool(args.configs) == bool(args.kan):

@@ -1,5 +1,5 @@
 """Video decoders side by side on real files: ms per clip and frames that differ from
-sequential decoding (loki_video/analysis/decoders.py).
+decoding in order (loki_video/analysis/decoders.py).
 
     python tools/analysis/decoder_benchmark.py VIDEO [VIDEO ...] [--decoders torchcodec decord pyav opencv]
         [--clips 4] [--clip-len 8] [--repeat 3] [--json OUT]
@@ -12,15 +12,14 @@ import argparse
 import json
 import os.path as osp
 
-import loki_video.datasets  # noqa: F401  (registers VideoInit, VideoDecode)
-from loki_video.analysis.decoders import PIPELINES, available_decoders, compare_decoders, decoder_version
+from loki_video.analysis.decoders import DECODERS, available_decoders, compare_decoders, decoder_version
 from loki_video.tool_main import run_main
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('videos', nargs='+', metavar='VIDEO')
-    parser.add_argument('--decoders', nargs='+', choices=sorted(PIPELINES),
+    parser.add_argument('--decoders', nargs='+', choices=DECODERS,
                         help='default: every one that can run here')
     parser.add_argument('--clips', type=int, default=4, help='clips per video (default 4)')
     parser.add_argument('--clip-len', type=int, default=8, help='frames per clip (default 8)')

@@ -13,7 +13,7 @@ import argparse
 import json
 
 from loki_video.analysis.flops import count_flops
-from loki_video.config import DictAction, build_model, load_config
+from loki_video.config import add_cfg_options, build_model, load_config
 from loki_video.datasets.multi_view import parse_views
 from loki_video.models.peft import count_parameters
 from loki_video.tool_main import run_main
@@ -26,8 +26,7 @@ def parse_args():
                         help='clips x crops per test video (default: the test pipeline\'s)')
     parser.add_argument('--shape', type=int, nargs='+', metavar='N',
                         help='input of one view: T H W (video) or H W (image); default: the test pipeline\'s')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
-                        help='override config keys, e.g. model.backbone.num_frames=16')
+    add_cfg_options(parser, example='model.backbone.num_frames=16')
     parser.add_argument('--json', action='store_true', help='print one JSON object')
     return parser.parse_args()
 

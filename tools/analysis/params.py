@@ -6,7 +6,7 @@
 import argparse
 import json
 
-from loki_video.config import DictAction, build_model, load_config
+from loki_video.config import add_cfg_options, build_model, load_config
 from loki_video.models.peft import count_parameters, format_parameter_report
 from loki_video.tool_main import run_main
 
@@ -14,8 +14,7 @@ from loki_video.tool_main import run_main
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('config')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
-                        help='override config keys, e.g. model.backbone.arch=tiny')
+    add_cfg_options(parser, example='model.backbone.arch=tiny')
     parser.add_argument('--with-weights', action='store_true',
                         help='also load model.backbone.pretrained (not needed for counting)')
     parser.add_argument('--json', action='store_true', help='print one JSON object')

@@ -7,20 +7,20 @@ Usage::
         [--backend auto|torchcodec|decord]
 
 ``LIST`` holds ``<path relative to ROOT> <label>`` lines. Each video is opened
-with decord in a pool of worker processes and classified as
+with the decoder the pipeline's ``VideoInit`` uses (``--backend``, default ``auto``:
+TorchCodec where it loads, else decord; check with the backend you train with) in a
+pool of worker processes and classified as
 
 * ``ok``          opens and its first, middle and last frames decode
   (every frame with ``--full-decode``);
 * ``missing``     no file at the path;
-* ``unreadable``  zero-byte file, or decord raises while opening/decoding;
+* ``unreadable``  zero-byte file, or the decoder raises while opening/decoding;
 * ``zero_frames`` opens but reports no frames;
 * ``too_short``   fewer frames than ``--min-frames``;
 * ``inexact_seek`` (``--verify-seek``) decodes, but reading a frame by index (a fresh
   reader, as a training clip is read) returns other pixels than decoding from the first
   frame on, at one of N frames spread over the video (default 8): training would see
-  corrupted or wrong frames without an error. The indexed reads go through the decoder the
-  pipeline's ``VideoInit`` uses (``--backend``, default ``auto``: torchcodec where it loads,
-  else decord); check with the backend you train with.
+  corrupted or wrong frames without an error.
 
 ``--min-frames`` should be the span of one training clip,
 ``clip_len * frame_interval`` of ``SampleFrames``: for the 8x1x1 recipe with
@@ -44,17 +44,19 @@ from typing import List, Optional, Tuple
 
 from tqdm import tqdm
 
+from loki_video.datasets.video_reader import BACKENDS, decode_failure, open_video, seek_mismatches
 from loki_video.tool_main import run_main
 
 STATUSES = ('ok', 'missing', 'unreadable', 'zero_frames', 'too_short', 'inexact_seek')
 READABLE = ('ok', 'inexact_seek')
+FRAMES_PER_READ = 32  # --full-decode reads this many frames at a time
 
 
 def check_video(path: str, min_frames: int = 1,
                 full_decode: bool = False, verify_seek: int = 0,
                 backend: str = 'auto') -> Tuple[str, str, int]:
-    """Classify one video file; ``verify_seek`` frames (0: none) are read by index and compared
-    with sequential decoding.
+    """Classify one video file, read with ``backend``; ``verify_seek`` frames (0: none) are read by
+    index and compared with decoding in order.
 
     Returns:
         ``(status, reason, num_frames)``; ``num_frames`` is -1 when the
@@ -64,41 +66,32 @@ def check_video(path: str, min_frames: int = 1,
         return 'missing', 'no such file', -1
     if osp.getsize(path) == 0:
         return 'unreadable', 'zero-byte file', -1
-    import decord
     try:
-        reader = decord.VideoReader(path, num_threads=1)
-        num_frames = len(reader)
+        reader = open_video(path, backend)
     except Exception as err:
-        return 'unreadable', f'cannot open: {_first_line(err)}', -1
+        return 'unreadable', f'cannot open: {decode_failure(err)}', -1
+    num_frames = reader.num_frames
     if num_frames == 0:
-        return 'zero_frames', 'decord reports 0 frames', 0
-    indices = (range(num_frames) if full_decode else sorted(
-        {0, num_frames // 2, num_frames - 1}))
-    try:
-        for index in indices:
-            reader[index].asnumpy()
-    except Exception as err:
-        return ('unreadable',
-                f'frame {index} of {num_frames} fails: {_first_line(err)}',
-                num_frames)
+        return 'zero_frames', f'{reader.backend} reports 0 frames', 0
+    indices = list(range(num_frames)) if full_decode else sorted({0, num_frames // 2, num_frames - 1})
+    for start in range(0, len(indices), FRAMES_PER_READ):
+        try:
+            reader.frames_at(indices[start:start + FRAMES_PER_READ])
+        except Exception as err:
+            return ('unreadable', f'frames {indices[start]}-{indices[start:start + FRAMES_PER_READ][-1]} of '
+                    f'{num_frames} fail: {decode_failure(err)}', num_frames)
     if num_frames < min_frames:
         return ('too_short', f'{num_frames} frames < --min-frames '
                 f'{min_frames}', num_frames)
     if verify_seek:
-        from loki_video.datasets.exact_decode import seek_mismatches
         try:
             seek = seek_mismatches(path, verify_seek, backend)
         except Exception as err:
-            return 'unreadable', f'sequential decoding fails: {_first_line(err)}', num_frames
+            return 'unreadable', f'decoding in order fails: {decode_failure(err)}', num_frames
         if seek['wrong']:
             return ('inexact_seek', f'{len(seek["wrong"])} of {len(seek["checked"])} frames read by index differ '
-                    f'from sequential decoding (frames {seek["wrong"]})', num_frames)
+                    f'from decoding in order (frames {seek["wrong"]})', num_frames)
     return 'ok', '', num_frames
-
-
-def _first_line(err: Exception) -> str:
-    text = str(err).strip().splitlines()
-    return f'{type(err).__name__}: {text[0] if text else ""}'
 
 
 def _check_entry(job: Tuple[str, int, bool, int, str]) -> Tuple[str, str, int]:
@@ -144,7 +137,7 @@ def check_list(list_file: str,
         full_decode: Decode every frame instead of first/middle/last.
         delimiter: Path/label separator; ``None`` splits on whitespace.
         verify_seek: Frames per video to read by index and compare with
-            sequential decoding (0: no check).
+            decoding in order (0: no check).
         backend: decoder of those indexed reads (``VideoInit``'s backend).
 
     Returns:
@@ -221,7 +214,7 @@ def main(argv=None) -> None:
     parser.add_argument('--verify-seek', type=int, nargs='?', const=8, default=0, metavar='N',
                         help='read N frames per video by index and compare them with sequential '
                         'decoding (default N: 8); lists the videos that differ in <list>.exact.txt')
-    parser.add_argument('--backend', choices=('auto', 'torchcodec', 'decord'), default='auto',
+    parser.add_argument('--backend', choices=BACKENDS, default='auto',
                         help='decoder of the indexed reads of --verify-seek, as VideoInit takes it '
                         '(default auto: torchcodec where it loads, else decord)')
     args = parser.parse_args(argv)

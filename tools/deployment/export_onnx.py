@@ -12,7 +12,7 @@ model's test step, and prints the largest difference and both latencies. See doc
 import argparse
 
 from loki_video.apis.onnx_export import export_onnx, verify_onnx
-from loki_video.config import DictAction
+from loki_video.config import add_cfg_options
 from loki_video.datasets.multi_view import parse_views
 from loki_video.tool_main import run_main
 
@@ -25,7 +25,7 @@ def parse_args():
     parser.add_argument('--views', type=parse_views, metavar='CLIPSxCROPS',
                         help="views per video, e.g. 3x1 (default: the config's test pipeline)")
     parser.add_argument('--verify', metavar='VIDEO', help='compare onnxruntime with PyTorch on this video')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={}, help='override config keys')
+    add_cfg_options(parser)
     return parser.parse_args()
 
 

@@ -10,14 +10,6 @@ from mmengine.registry import HOOKS
 from loki_video.checkpoints.tunable import restore, strip_frozen
 
 
-def _resuming(runner):
-    """Whether mmengine's ``load_or_resume`` is resuming (it restores a run of this very config)."""
-    if not getattr(runner, '_resume', False):
-        return False
-    from mmengine.runner import find_latest_checkpoint
-    return runner._load_from is not None or find_latest_checkpoint(runner.work_dir) is not None
-
-
 @HOOKS.register_module()
 class TunableCheckpointHook(Hook):
     """Save tunable-only checkpoints and load them (and foreign ones) exactly.
@@ -43,4 +35,6 @@ class TunableCheckpointHook(Hook):
     def after_load_checkpoint(self, runner, checkpoint):
         """Convert, verify the pretrained file, complete a tunable-only state dict, then refuse any
         checkpoint that does not set every tensor of the model with its shape."""
-        restore(checkpoint, self._model(runner), runner.cfg, runner.logger, resuming=_resuming(runner))
+        # With ``resume=True`` mmengine's ``load_or_resume`` loads only to resume (a run of this very config).
+        resuming = bool(runner.cfg.get('resume', False))
+        restore(checkpoint, self._model(runner), runner.cfg, runner.logger, resuming=resuming)

@@ -28,7 +28,7 @@ class AIMBlock(Block):
         self.mlp_slot = None
         self.mlp_scale = 1.0
 
-    def temporal_branch(self, x, num_frames):
+    def temporal_branch(self, x: torch.Tensor, num_frames: int) -> torch.Tensor:
         """(B*T, L, D) -> (B*T, L, D): attention among the T copies of each token."""
         bt, length, dim = x.shape
         batch = bt // num_frames
@@ -39,7 +39,8 @@ class AIMBlock(Block):
         h = self.temporal_slot(self.attn(h))
         return h.view(batch, length, num_frames, dim).transpose(1, 2).reshape(bt, length, dim)
 
-    def forward(self, x, num_frames=1):
+    def forward(self, x: torch.Tensor, num_frames: int = 1) -> torch.Tensor:
+        """(B*T, L, D) -> (B*T, L, D); ``num_frames`` is T (1 for images: no temporal branch)."""
         if self.temporal_slot is not None and num_frames > 1:
             x = x + self.drop_path1(self.temporal_branch(x, num_frames))
         a = self.ls1(self.attn(self.norm1(x)))
@@ -52,6 +53,6 @@ class AIMBlock(Block):
             x = x + self.drop_path2(self.mlp_scale * self.mlp_slot(h))
         return x
 
-    def forward_checkpointed(self, x, num_frames=1):
+    def forward_checkpointed(self, x: torch.Tensor, num_frames: int = 1) -> torch.Tensor:
         """:meth:`forward` with activation checkpointing (saves memory, costs a recompute)."""
         return torch.utils.checkpoint.checkpoint(self.forward, x, num_frames, use_reentrant=False)

@@ -38,12 +38,16 @@ class TunableViT(VisionTransformer):
         trainable: groups that learn (see ``peft.freeze_policy.TRAINABLE_GROUPS``);
             the rest is frozen here, at build time.
         drop_path_rate: stochastic depth, linearly increasing over blocks.
-        with_cp: activation checkpointing in every block.
+        with_cp: activation checkpointing in every block (timm's ``set_grad_checkpointing``).
         pretrained: a checkpoint path or a known name (see ``loki_video.checkpoints``),
             loaded at build time before the freeze policy.
 
     Shapes: (N, C, T, H, W) -> (N, D, T, 1, 1) per-frame class features (for
     mmaction2 heads); (N, C, H, W) -> ``((N, D),)`` (for mmpretrain heads).
+
+    The weights are set at build time (timm's initialisation, then ``pretrained``); ``is_init``
+    tells mmengine's ``BaseModule.init_weights`` (the recognizer's, run when training starts) to
+    leave them.
     """
 
     def __init__(self, arch='clip-b16', img_size=224, num_frames=8, slots=None, mlp_scale=0.5,
@@ -51,13 +55,9 @@ class TunableViT(VisionTransformer):
                  drop_path_rate=0.0, with_cp=False, pretrained=None):
         spec = resolve_arch(arch)
         super().__init__(img_size=img_size, num_classes=0, block_fn=AIMBlock, dynamic_img_size=True,
-                         drop_path_rate=drop_path_rate, weight_init='skip', **spec)
-        # timm's default initialisation (what weight_init='' runs), before the tuning modules exist;
-        # skipped above because it would call this class's init_weights, which keeps the weights.
-        self.weight_init_mode = ''
-        super().init_weights(needs_reset=False)
+                         drop_path_rate=drop_path_rate, **spec)
         self.num_frames = num_frames
-        self.with_cp = with_cp
+        self.set_grad_checkpointing(with_cp)
         if num_frames > 1:
             self.temporal_embed = nn.Parameter(torch.zeros(1, num_frames, self.embed_dim))
         self.prompt = PromptTokens(self.embed_dim, num_prompts, spec['patch_size']) if num_prompts else None
@@ -67,9 +67,10 @@ class TunableViT(VisionTransformer):
                 add_lora_to_attention(block.attn, **lora)
         self.pretrained = pretrained
         if pretrained is not None:
-            self.load_pretrained(pretrained)
+            self.load_pretrained_checkpoint(pretrained)
         self.trainable = tuple(trainable)
         apply_freeze_policy(self, self.trainable)
+        self.is_init = True
 
     def _fill_slots(self, slots, mlp_scale):
         unknown = set(slots) - set(SLOT_NAMES)
@@ -80,9 +81,10 @@ class TunableViT(VisionTransformer):
             for name in SLOT_NAMES:
                 setattr(block, f'{name}_slot', build_tuning_module(slots.get(name), self.embed_dim))
 
-    def load_pretrained(self, source):
+    def load_pretrained_checkpoint(self, source: str) -> tuple:
         """Load the pretrained checkpoint ``source`` (a path or a name from
-        ``loki_video.checkpoints.KNOWN_WEIGHTS``); returns (missing, unexpected) keys."""
+        ``loki_video.checkpoints.KNOWN_WEIGHTS``, any format of ``loki_video.checkpoints.formats``);
+        returns (missing, unexpected) keys. (timm's ``load_pretrained`` reads big_vision ``.npz`` files.)"""
         pretrained_keys = {key for key in self.state_dict() if report_group(key) == 'pretrained'}
         return load_pretrained(self, source, pretrained_keys)
 
@@ -105,17 +107,11 @@ class TunableViT(VisionTransformer):
                     '`python tools/export_checkpoint.py CONFIG CHECKPOINT OUT.pth` and load that')
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
-    def init_weights(self, mode='', needs_reset=True):
-        """Nothing to do: weights are set at build time (random, then ``pretrained``).
-
-        mmengine calls this only when training starts; re-initialising here
-        would overwrite the pretrained weights.
-        """
-
     def embed(self, x):
         """(B, C, H, W) -> (B, 1 + P + L, D): patches, class token, positions, prompts.
 
-        timm's ``_pos_embed`` resamples the positional embedding to another input resolution.
+        timm's ``_pos_embed`` (what its own ``forward_features`` calls; timm has no public name for it)
+        resamples the positional embedding to another input resolution.
         """
         x = self._pos_embed(self.patch_embed(x))                  # (B, 1 + L, D)
         if self.prompt is not None:
@@ -133,21 +129,33 @@ class TunableViT(VisionTransformer):
         x = x + self.temporal_embed[:, :num_frames, None, :]
         return x.view(bt, length, dim)
 
-    def forward(self, x):
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        """Normalised tokens of every frame: (N, C, T, H, W) -> (N*T, 1 + P + L, D), frames of a clip
+        consecutive; (N, C, H, W) -> (N, 1 + P + L, D). Runs each block's temporal branch."""
         is_video = x.ndim == 5
+        num_frames = x.shape[2] if is_video else 1
         if is_video:
-            batch, _, num_frames = x.shape[:3]
             x = x.transpose(1, 2).flatten(0, 1)                   # (N*T, C, H, W)
-        else:
-            num_frames = 1
         x = self.embed(x)
         if is_video and self.num_frames > 1:
             x = self.add_temporal_embed(x, num_frames)
         x = self.norm_pre(x)
         for block in self.blocks:
-            x = block.forward_checkpointed(x, num_frames) if self.with_cp and self.training \
+            x = block.forward_checkpointed(x, num_frames) if self.grad_checkpointing and self.training \
                 else block(x, num_frames)
-        cls = self.norm(x)[:, 0]                                  # (N*T, D)
-        if not is_video:
+        return self.norm(x)
+
+    def forward_intermediates(self, *args, **kwargs):
+        """Refused: timm's version would run the blocks without their temporal branch."""
+        raise NotImplementedError('TunableViT.forward_intermediates is not available (timm\'s would skip the '
+                                  'temporal branch of every block); use forward_features for the last tokens, '
+                                  'or register a forward hook on backbone.blocks[i] for an intermediate one')
+
+    def forward(self, x: torch.Tensor):
+        """Class features per frame: (N, C, T, H, W) -> (N, D, T, 1, 1) (for mmaction2 heads);
+        (N, C, H, W) -> ``((N, D),)`` (for mmpretrain heads)."""
+        cls = self.forward_features(x)[:, 0]                      # (N*T, D)
+        if x.ndim == 4:
             return (cls,)
+        batch, _, num_frames = x.shape[:3]
         return cls.view(batch, num_frames, -1).transpose(1, 2)[..., None, None]

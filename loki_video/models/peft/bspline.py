@@ -24,6 +24,7 @@ import math
 from typing import NamedTuple, Tuple
 
 import torch
+from torch.autograd.function import once_differentiable
 
 __all__ = ['CardinalTerms', 'SplineLinear', 'cardinal_terms', 'cox_de_boor_bases', 'uniform_bspline_bases']
 
@@ -132,8 +133,9 @@ class SplineLinear(torch.autograd.Function):
     ``weight (O, I, n_bases)``; ``u(x) = offset + scale * x``, or ``offset + scale * tanh(x)``
     with ``squash``; ``spline`` from :func:`cardinal_terms`. Bases, their derivatives and the
     products run in float32 at least, also for float16/bfloat16 inputs and under autocast; the
-    output has the dtype of ``x``, or the autocast dtype as a matmul's under autocast. Saves
-    ``x`` and ``weight`` only: the bases are recomputed in backward.
+    output has the dtype of ``x``, or the autocast dtype as a matmul's under autocast (float64
+    stays float64, as autocast leaves it). Saves ``x`` and ``weight`` only: the bases are
+    recomputed in backward, which is not itself differentiable (double backward raises).
     """
 
     @staticmethod
@@ -141,7 +143,8 @@ class SplineLinear(torch.autograd.Function):
         ctx.save_for_backward(x, weight)
         ctx.geometry = (spline, scale, offset, squash)
         device = x.device.type
-        out_dtype = torch.get_autocast_dtype(device) if torch.is_autocast_enabled(device) else x.dtype
+        autocast = torch.is_autocast_enabled(device) and x.dtype != torch.float64
+        out_dtype = torch.get_autocast_dtype(device) if autocast else x.dtype
         dtype = torch.promote_types(x.dtype, torch.float32)
         n_bases = weight.shape[-1]
         with torch.autocast(device, enabled=False):
@@ -155,6 +158,7 @@ class SplineLinear(torch.autograd.Function):
         return y.to(out_dtype)
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, grad_y):
         x, weight = ctx.saved_tensors
         spline, scale, offset, squash = ctx.geometry

@@ -1,13 +1,16 @@
-"""Tunable-only checkpoints: what is saved, exact restoration, the pretrained hash check, strictness."""
+"""Tunable-only checkpoints: what is saved, exact restoration, the frozen weights' digest, strictness."""
 import copy
 import io
 from pathlib import Path
 
+import open_clip
 import pytest
 import torch
-from mmengine.runner.checkpoint import _load_checkpoint_to_model
+from safetensors.torch import save_file
+from torch import nn
 
-from loki_video.checkpoints import CheckpointMismatchError, file_sha256
+from loki_video.checkpoints import CheckpointMismatchError, convert_to_backbone, file_sha256, frozen_sha256
+from loki_video.checkpoints.formats import read_state_dict
 from loki_video.checkpoints.tunable import extract_state_dict
 from loki_video.config import load_config
 from loki_video.engine.hooks import TunableCheckpointHook
@@ -30,7 +33,7 @@ def frozen_and_trainable(model):
     return frozen, {n for n, p in model.named_parameters() if p.requires_grad}
 
 
-def test_saves_trainable_parameters_and_buffers_with_the_pretrained_hash(tiny_cfg, pretrained_file):
+def test_saves_trainable_parameters_and_buffers_with_the_frozen_weights_digest(tiny_cfg, pretrained_file):
     runner = make_runner(tiny_cfg)
     checkpoint = saved_checkpoint(runner)
     frozen, trainable = frozen_and_trainable(runner.model)
@@ -40,7 +43,7 @@ def test_saves_trainable_parameters_and_buffers_with_the_pretrained_hash(tiny_cf
     record = checkpoint['meta']['tunable_checkpoint']
     assert record['mode'] == 'tunable' and record['frozen_keys'] == len(frozen)
     assert record['pretrained_file'] == pretrained_file
-    assert record['pretrained_sha256'] == file_sha256(pretrained_file)
+    assert record['frozen_sha256'] == frozen_sha256(runner.model)
 
 
 def test_tunable_checkpoint_restores_the_model_exactly(tiny_cfg):
@@ -50,25 +53,88 @@ def test_tunable_checkpoint_restores_the_model_exactly(tiny_cfg):
     torch.manual_seed(2)  # other random tunable weights, same pretrained file
     fresh = make_runner(tiny_cfg)
     TunableCheckpointHook().after_load_checkpoint(fresh, checkpoint)
-    _load_checkpoint_to_model(fresh.model, checkpoint, strict=True)
+    fresh.model.load_state_dict(checkpoint['state_dict'], strict=True)
     expected = trained.model.state_dict()
     assert all(torch.equal(v, expected[k]) for k, v in fresh.model.state_dict().items())
 
 
-def test_refuses_a_checkpoint_trained_on_another_pretrained_file(tiny_cfg, tmp_path, pretrained_file):
-    checkpoint = saved_checkpoint(make_runner(tiny_cfg))
+def test_refuses_a_checkpoint_trained_on_other_frozen_weights(tiny_cfg, tmp_path, pretrained_file):
+    trained = make_runner(tiny_cfg)
+    checkpoint = saved_checkpoint(trained)
     other = write_pretrained(tmp_path / 'other.pth', seed=1)
     other_cfg = copy.deepcopy(tiny_cfg)
     other_cfg.model.backbone.pretrained = other
+    other_runner = make_runner(other_cfg)
     with pytest.raises(RuntimeError) as error:
-        TunableCheckpointHook().after_load_checkpoint(make_runner(other_cfg), copy.deepcopy(checkpoint))
-    for name in (pretrained_file, file_sha256(pretrained_file), other, file_sha256(other),
+        TunableCheckpointHook().after_load_checkpoint(other_runner, copy.deepcopy(checkpoint))
+    for name in (pretrained_file, frozen_sha256(trained.model), other, frozen_sha256(other_runner.model),
                  'checkpoint_cfg.allow_pretrained_mismatch=True'):
         assert name in str(error.value)
     other_cfg.checkpoint_cfg.allow_pretrained_mismatch = True
     runner = make_runner(other_cfg)
     TunableCheckpointHook().after_load_checkpoint(runner, checkpoint)
     assert runner.logger.records[-1][0] == 'warning'
+
+
+def test_checkpoints_bound_to_the_file_before_the_digest_existed_still_load(tiny_cfg, tmp_path, pretrained_file):
+    checkpoint = saved_checkpoint(make_runner(tiny_cfg))
+    record = checkpoint['meta']['tunable_checkpoint']
+    record['pretrained_sha256'] = file_sha256(pretrained_file)
+    del record['frozen_sha256']
+    TunableCheckpointHook().after_load_checkpoint(make_runner(tiny_cfg), copy.deepcopy(checkpoint))
+    tiny_cfg.model.backbone.pretrained = write_pretrained(tmp_path / 'other.pth', seed=1)
+    with pytest.raises(RuntimeError, match=f"file sha256 {record['pretrained_sha256']}"):
+        TunableCheckpointHook().after_load_checkpoint(make_runner(tiny_cfg), checkpoint)
+
+
+class VisualOnly(nn.Module):
+    """A CLIP image tower under ``visual``: its archive's keys read ``visual.*`` as OpenAI's do."""
+
+    def __init__(self, visual):
+        super().__init__()
+        self.visual = visual
+
+    def forward(self, x):
+        return self.visual(x)
+
+
+def same_weights_in_two_layouts(folder, backbone):
+    """An OpenAI-layout TorchScript archive (fp16) of a random tiny CLIP tower, and a timm-layout
+    safetensors file (fp32) of the same weights: two files, two SHA-256s, one set of weights."""
+    torch.manual_seed(4)
+    visual = open_clip.transformer.VisionTransformer(image_size=32, patch_size=16, width=64, layers=2, heads=2,
+                                                     mlp_ratio=4.0, output_dim=64,
+                                                     act_layer=open_clip.transformer.QuickGELU)
+    archive = folder / 'ViT-tiny.pt'
+    traced = torch.jit.trace(VisualOnly(visual).eval(), torch.randn(1, 3, 32, 32), check_trace=False).half()
+    torch.jit.save(traced, str(archive))
+    converted, fmt = convert_to_backbone(read_state_dict(archive), backbone)
+    assert fmt == 'openai'
+    safetensors = folder / 'vit_tiny.safetensors'
+    save_file({key: value.float().contiguous() for key, value in converted.items()}, str(safetensors))
+    return str(archive), str(safetensors)
+
+
+def test_the_same_weights_in_another_file_format_are_accepted_and_perturbed_ones_refused(tiny_cfg, tmp_path):
+    archive, safetensors = same_weights_in_two_layouts(tmp_path, make_runner(tiny_cfg).model.backbone)
+    assert file_sha256(archive) != file_sha256(safetensors)
+    for trained_on, loaded_on in ((archive, safetensors), (safetensors, archive)):
+        tiny_cfg.model.backbone.pretrained = trained_on
+        torch.manual_seed(5)
+        trained = make_runner(tiny_cfg)
+        checkpoint = saved_checkpoint(trained)
+        tiny_cfg.model.backbone.pretrained = loaded_on
+        fresh = make_runner(tiny_cfg)
+        TunableCheckpointHook().after_load_checkpoint(fresh, checkpoint)
+        fresh.model.load_state_dict(checkpoint['state_dict'], strict=True)
+        expected = trained.model.state_dict()
+        assert all(torch.equal(v, expected[k]) for k, v in fresh.model.state_dict().items())
+    perturbed = read_state_dict(safetensors)
+    perturbed['blocks.1.mlp.fc2.bias'][3] += 1e-3
+    save_file(perturbed, str(tmp_path / 'perturbed.safetensors'))
+    tiny_cfg.model.backbone.pretrained = str(tmp_path / 'perturbed.safetensors')
+    with pytest.raises(RuntimeError, match='perturbed.safetensors .frozen weights sha256'):
+        TunableCheckpointHook().after_load_checkpoint(make_runner(tiny_cfg), saved_checkpoint(trained))
 
 
 def test_without_pretrained_file_saves_everything_and_says_so(tiny_cfg):
@@ -115,7 +181,7 @@ def test_head_of_another_size_is_refused_unless_started_afresh(tiny_cfg):
     tiny_cfg.checkpoint_cfg = dict(reinit='cls_head')
     head = copy.deepcopy(runner.model.cls_head.state_dict())
     TunableCheckpointHook().after_load_checkpoint(runner, checkpoint)
-    _load_checkpoint_to_model(runner.model, checkpoint, strict=True)
+    runner.model.load_state_dict(checkpoint['state_dict'], strict=True)
     assert all(torch.equal(v, head[k]) for k, v in runner.model.cls_head.state_dict().items())
     expected = trained.model.state_dict()
     assert all(torch.equal(v, expected[k]) for k, v in runner.model.state_dict().items() if k.startswith('backbone.'))
@@ -131,8 +197,8 @@ def test_reinit_does_not_apply_when_resuming(tiny_cfg, tmp_path):
     checkpoint = saved_checkpoint(make_runner(tiny_cfg))
     tiny_cfg.model.cls_head.num_classes = 4
     tiny_cfg.checkpoint_cfg = dict(reinit=['cls_head'])
+    tiny_cfg.resume = True
     runner = make_runner(tiny_cfg)
-    runner._resume, runner._load_from, runner.work_dir = True, 'epoch_1.pth', str(tmp_path)
     with pytest.raises(CheckpointMismatchError, match='cls_head.fc_cls.weight'):
         TunableCheckpointHook().after_load_checkpoint(runner, checkpoint)
 
@@ -157,7 +223,7 @@ def test_aim_released_checkpoint_loads_into_the_aim_recognizer(tiny_cfg):
     tiny_cfg.model.backbone.slots = AIM_SLOTS
     runner = make_runner(tiny_cfg)
     TunableCheckpointHook().after_load_checkpoint(runner, checkpoint)
-    _load_checkpoint_to_model(runner.model, checkpoint, strict=True)
+    runner.model.load_state_dict(checkpoint['state_dict'], strict=True)
     qkv = checkpoint['state_dict']['backbone.blocks.1.attn.qkv.weight']
     assert torch.equal(runner.model.backbone.blocks[1].attn.qkv.weight, qkv)
 

@@ -3,7 +3,7 @@ import decord
 import numpy as np
 
 from loki_video.datasets import ClipLighting
-from loki_video.datasets.clip_lighting import EIG_VAL, EIG_VEC
+from loki_video.datasets.transforms.clip_lighting import EIG_VAL, EIG_VEC
 
 
 def test_one_offset_per_clip_along_the_principal_components(real_video):

@@ -24,13 +24,23 @@ class ClipFlipCrop(BaseTransform):
     """Flip a clip horizontally with ``flip_ratio``, crop up to ``max_crop / reference_size`` of the
     frame size from each side and resize back; one draw per clip, every frame transformed alike.
 
-    Args:
-        flip_ratio: probability of the horizontal flip (imgaug's RandAugment: 0.5).
-        max_crop: ``m``, the largest crop per side in pixels of a ``reference_size`` frame.
-        reference_size: frame size ``max_crop`` refers to (imgaug: 224).
+    Required Keys:
 
-    Modifies ``imgs`` (a list of ``(H, W, C)`` frames, sizes unchanged); adds ``flip_crop``:
-    ``dict(flip=bool, crop=(top, right, bottom, left))`` in pixels.
+        - imgs (a list of ``(H, W, C)`` frames)
+
+    Modified Keys:
+
+        - imgs (sizes unchanged)
+
+    Added Keys:
+
+        - flip_crop (``dict(flip=bool, crop=(top, right, bottom, left))`` in pixels)
+
+    Args:
+        flip_ratio (float): probability of the horizontal flip. Defaults to 0.5 (imgaug's RandAugment).
+        max_crop (float): ``m``, the largest crop per side in pixels of a ``reference_size`` frame.
+            Defaults to 7.
+        reference_size (int): frame size ``max_crop`` refers to. Defaults to 224 (imgaug's).
     """
 
     def __init__(self, flip_ratio: float = 0.5, max_crop: float = 7, reference_size: int = 224) -> None:

@@ -22,12 +22,24 @@ EIG_VEC = ((-0.5675, 0.7192, 0.4009), (-0.5808, -0.0045, -0.8140), (-0.5836, -0.
 class ClipLighting(BaseTransform):
     """Add one PCA lighting offset per clip to every frame.
 
-    Args:
-        alpha_std: standard deviation of the weight of each principal component.
-        eig_val, eig_vec: the PCA of the pixel colours (RGB, 0-255).
+    Required Keys:
 
-    Modifies ``imgs`` (``(H, W, 3)`` RGB frames, returned as float32); adds ``lighting``, the
-    offset ``(3,)``.
+        - imgs (a list of ``(H, W, 3)`` RGB frames)
+
+    Modified Keys:
+
+        - imgs (float32)
+
+    Added Keys:
+
+        - lighting (the offset, ``(3,)``)
+
+    Args:
+        alpha_std (float): standard deviation of the weight of each principal component.
+            Defaults to 0.1.
+        eig_val (Sequence[float]): eigenvalues of the pixel colours' PCA (RGB, 0-255).
+            Defaults to ImageNet's (``EIG_VAL``).
+        eig_vec (Sequence[Sequence[float]]): its eigenvectors. Defaults to ImageNet's (``EIG_VEC``).
     """
 
     def __init__(self, alpha_std: float = 0.1, eig_val: Sequence[float] = EIG_VAL,

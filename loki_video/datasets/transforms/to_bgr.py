@@ -12,19 +12,27 @@ class ToBGR(BaseTransform):
     MNIST/Fashion-MNIST grayscale (H, W) arrays. After this transform every
     dataset delivers BGR, so one data preprocessor (``to_rgb=True``) serves all.
 
-    Args:
-        channel_order: order of 3-channel inputs, ``'rgb'`` (flipped) or
-            ``'bgr'`` (kept). Grayscale inputs are repeated on 3 channels.
+    Required Keys:
 
-    Shapes: ``results['img']`` (H, W), (H, W, 1) or (H, W, 3) -> (H, W, 3), dtype kept.
+        - img ((H, W), (H, W, 1) or (H, W, 3))
+
+    Modified Keys:
+
+        - img ((H, W, 3), dtype kept)
+        - img_shape
+        - ori_shape
+
+    Args:
+        channel_order (str): order of 3-channel inputs, ``'rgb'`` (flipped) or ``'bgr'`` (kept).
+            Grayscale inputs are repeated on 3 channels. Defaults to ``'bgr'``.
     """
 
-    def __init__(self, channel_order='bgr'):
+    def __init__(self, channel_order: str = 'bgr') -> None:
         if channel_order not in ('rgb', 'bgr'):
             raise ValueError(f"ToBGR: channel_order must be 'rgb' or 'bgr', got {channel_order!r}")
         self.channel_order = channel_order
 
-    def transform(self, results):
+    def transform(self, results: dict) -> dict:
         img = results['img']
         if img.ndim == 2:
             img = img[..., None]
