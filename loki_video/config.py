@@ -1,10 +1,13 @@
 """Loading configs of both families (mmaction2 video, mmpretrain image) the same way."""
+import argparse
 import difflib
 import inspect
 import os.path as osp
+from typing import Optional
 
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
+from torch import nn
 
 VIDEO_SCOPE = 'mmaction'
 # Top-level keys read beside the arguments of mmengine's Runner.__init__: by the Runner itself
@@ -14,14 +17,14 @@ PROJECT_KEYS = ('checkpoint_cfg', 'label_file')
 _LOADED = []  # the configs load_config gave out, newest last: tool_main names their keys in errors
 
 
-def add_cfg_options(parser, example: str = 'model.cls_head.num_classes=174') -> None:
+def add_cfg_options(parser: argparse.ArgumentParser, example: str = 'model.cls_head.num_classes=174') -> None:
     """Add every tool's ``--cfg-options KEY=VALUE ...`` (mmengine's ``DictAction``) to ``parser``;
     :func:`load_config` applies them and refuses a key nothing reads."""
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={}, metavar='KEY=VALUE',
                         help=f'override config keys, e.g. {example}')
 
 
-def check_option_keys(cfg, cfg_options):
+def check_option_keys(cfg: Config, cfg_options: dict) -> None:
     """Raise ValueError for a ``--cfg-options`` key whose first part nothing reads (a typo).
 
     Known: the config's own top-level keys, the arguments of mmengine's ``Runner``,
@@ -37,7 +40,7 @@ def check_option_keys(cfg, cfg_options):
             raise ValueError(f'--cfg-options {key}: the config has no key {top!r} and the runner reads none{hint}')
 
 
-def load_config(path, cfg_options=None):
+def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     """Read a config file, apply ``--cfg-options`` (a key nothing reads is refused, see
     :func:`check_option_keys`) and activate its registry scope.
 
@@ -45,7 +48,7 @@ def load_config(path, cfg_options=None):
     images) decides which registries build the model, datasets and metrics.
     """
     if not osp.isfile(path):
-        raise FileNotFoundError(f'config {path} does not exist (configs/ holds the project\'s: docs/configs.md)')
+        raise FileNotFoundError(f"config {path} does not exist (configs/ holds the project's: docs/configs.md)")
     cfg = Config.fromfile(path)
     if cfg_options:
         check_option_keys(cfg, cfg_options)
@@ -57,12 +60,12 @@ def load_config(path, cfg_options=None):
     return cfg
 
 
-def last_loaded_config():
+def last_loaded_config() -> Optional[Config]:
     """The config :func:`load_config` gave out last in this process, or None."""
     return _LOADED[-1] if _LOADED else None
 
 
-def build_model(cfg):
+def build_model(cfg: Config) -> nn.Module:
     """Build ``cfg.model`` in the config's scope."""
     from mmengine.registry import MODELS
     return MODELS.build(cfg.model)

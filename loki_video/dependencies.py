@@ -5,6 +5,7 @@ build models (its wheel lacks ``mmaction/models/localizers/drn``). Either full
 mmcv or the pure-Python mmcv-lite works, as long as the version is in range.
 """
 from importlib import metadata
+from typing import Optional
 
 from packaging.version import Version
 
@@ -20,7 +21,7 @@ INSTALL_HINT = ('pip install "mmengine==0.10.7" "mmaction2==1.1.0" "mmpretrain==
                 '"pip install mmcv-lite==2.0.1" (or simply `make install`)')
 
 
-def installed_version(package):
+def installed_version(package: str) -> Optional[str]:
     """The installed version of ``package`` (mmcv may come as mmcv or mmcv-lite), or None."""
     names = ('mmcv', 'mmcv-lite', 'mmcv-full') if package == 'mmcv' else (package,)
     for name in names:
@@ -31,7 +32,7 @@ def installed_version(package):
     return None
 
 
-def check_dependencies():
+def check_dependencies() -> None:
     """Raise ImportError naming every package outside its supported range."""
     problems = []
     for package, (low, high) in SUPPORTED.items():

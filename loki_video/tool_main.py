@@ -14,12 +14,15 @@ import inspect
 import os.path as osp
 import re
 import sys
+from typing import Any, Callable, Optional
+
+from mmengine.config import Config
 
 USER_ERRORS = (FileNotFoundError, NotADirectoryError, IsADirectoryError, ValueError, KeyError)  # and below
 UNEXPECTED = re.compile(r"(\w+)\.__init__\(\) got an unexpected keyword argument '(\w+)'")
 
 
-def _config_paths(node, key, prefix=''):
+def _config_paths(node, key, prefix: str = ''):
     """Dotted paths of ``key`` in a nested config (dicts and lists)."""
     paths = []
     if isinstance(node, dict):
@@ -45,7 +48,7 @@ def _class_named(name, traceback):
     return None
 
 
-def explain_unexpected_argument(error, cfg=None):
+def explain_unexpected_argument(error: TypeError, cfg: Optional[Config] = None) -> Optional[str]:
     """One line for ``TypeError: X.__init__() got an unexpected keyword argument 'k'``, or None for other
     errors: where ``k`` is in ``cfg``, the class, the closest argument it takes and all of them."""
     match = UNEXPECTED.search(str(error))
@@ -64,7 +67,7 @@ def explain_unexpected_argument(error, cfg=None):
     return message
 
 
-def user_message(error):
+def user_message(error: BaseException) -> Optional[str]:
     """The line to print for ``error`` if it is a user's mistake (module docstring), else None. Imports
     what it needs only here, so that light tools stay light."""
     from .checkpoints import CheckpointMismatchError
@@ -78,7 +81,7 @@ def user_message(error):
     return None
 
 
-def run_main(main):
+def run_main(main: Callable[[], Any]) -> Any:
     """Run ``main()`` (which reads ``sys.argv``) with the error handling of the module docstring."""
     debug = '--debug' in sys.argv[1:]
     sys.argv = [sys.argv[0]] + [arg for arg in sys.argv[1:] if arg != '--debug']

@@ -1,5 +1,6 @@
 """Checkpoints laid out as other codebases release them, made from random tensors."""
 import torch
+from torch import nn
 
 AIM_SLOTS = dict(temporal=dict(type='Adapter'), spatial=dict(type='Adapter'), mlp=dict(type='Adapter'),
                  temporal_in=dict(type='Adapter'))
@@ -32,3 +33,14 @@ def aim_official_checkpoint(width=64, depth=2, frames=4, classes=5):
                        p + f'{adapter}.D_fc2.weight': torch.randn(width, width // 4),
                        p + f'{adapter}.D_fc2.bias': torch.randn(width)})
     return {'state_dict': sd, 'meta': {'epoch': 30}}
+
+
+class VisualOnly(nn.Module):
+    """A CLIP image tower under ``visual``: its archive's keys read ``visual.*`` as OpenAI's do."""
+
+    def __init__(self, visual):
+        super().__init__()
+        self.visual = visual
+
+    def forward(self, x):
+        return self.visual(x)

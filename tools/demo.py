@@ -45,7 +45,7 @@ def parse_args(argv=None):
                         help='write each input video with its predictions drawn: a file for one input, a folder '
                         'for several')
     parser.add_argument('--out-size', type=int, nargs=2, metavar=('W', 'H'),
-                        help='frame size of --out-video (default: the input\'s)')
+                        help="frame size of --out-video (default: the input's)")
     parser.add_argument('--device', default='cpu', help='e.g. cpu or cuda:0')
     add_cfg_options(parser)
     args = parser.parse_args(argv)
@@ -53,7 +53,7 @@ def parse_args(argv=None):
         parser.error('--out-size goes with --out-video')
     if not args.config.endswith('.py'):
         parser.error(f'the first argument is the config (a .py file), got {args.config}: '
-                     'tools/demo.py CONFIG CKPT INPUT [INPUT ...], as mmaction2\'s demo')
+                     "tools/demo.py CONFIG CKPT INPUT [INPUT ...], as mmaction2's demo")
     return args
 
 

@@ -30,7 +30,7 @@ def parse_args():
     parser.add_argument('--no-validate', action='store_true', help='do not validate during training')
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the lr by the actual total batch size / auto_scale_lr.base_batch_size')
-    parser.add_argument('--seed', type=int, help='random seed (default: the config\'s, else random)')
+    parser.add_argument('--seed', type=int, help="random seed (default: the config's, else random)")
     parser.add_argument('--diff-rank-seed', action='store_true', help='a different seed on every rank')
     parser.add_argument('--deterministic', action='store_true', help='deterministic cuDNN algorithms')
     parser.add_argument('--tensorboard', action='store_true',

@@ -51,8 +51,8 @@ def parse_args(argv=None):
     parser.add_argument('--layer', type=int, default=-1, help='block index (negative from the end; default -1)')
     parser.add_argument('--mode', choices=MODES, default='last', help='one block or rollout (default last)')
     parser.add_argument('--size', type=int, nargs=2, metavar=('H', 'W'), help='frame size fed to the model')
-    parser.add_argument('--labels', help='label file naming the predicted class (default: the config\'s label_file)')
-    parser.add_argument('--device', default='cpu', help="e.g. cpu or cuda:0")
+    parser.add_argument('--labels', help="label file naming the predicted class (default: the config's label_file)")
+    parser.add_argument('--device', default='cpu', help='e.g. cpu or cuda:0')
     add_cfg_options(parser)
     return parser.parse_args(argv)
 

@@ -11,8 +11,7 @@ reports per subject the median step time and the peak memory of a step:
   to weights and optimizer state. These steps run after the timed ones with glibc's
   ``mmap`` threshold fixed at 128 KiB, so that every tensor of a step gets pages of its own
   and gives them back when freed, and ``malloc_trim`` before each: the peak then follows the
-  tensors alive, not how glibc's heap happened to fragment (which adds up to 5 % here, unevenly
-  between models).
+  tensors alive, not how glibc's heap happened to fragment (docs/performance.md).
 """
 import ctypes
 import gc
@@ -21,6 +20,7 @@ import statistics
 import time
 import traceback
 from dataclasses import dataclass, field
+from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 import torch
 
@@ -56,7 +56,7 @@ KAN_IMPLEMENTATIONS = ('triton', 'closed-form', 'cox-de-boor', 'mlp')
 KAN_LABELS = {'triton': 'Triton', 'closed-form': 'closed form', 'cox-de-boor': 'Cox-de Boor', 'mlp': 'MLP'}
 
 
-def mlp_widths(widths):
+def mlp_widths(widths: Sequence[int]) -> Tuple[int, ...]:
     """The MLP a KAN of ``widths`` is compared with: the hidden widths doubled (96-12-96 -> 96-24-96)."""
     return (widths[0], *(2 * width for width in widths[1:-1]), widths[-1])
 
@@ -72,7 +72,7 @@ def _status_kib(key):
 M_MMAP_THRESHOLD = -3  # glibc mallopt parameter
 
 
-def _reset_peak_rss():
+def _reset_peak_rss() -> None:
     try:
         libc = ctypes.CDLL('libc.so.6')
         libc.mallopt(M_MMAP_THRESHOLD, 128 * 1024)
@@ -83,7 +83,7 @@ def _reset_peak_rss():
         clear_refs.write('5')
 
 
-def measure(step, device, memory=False):
+def measure(step: Callable[[], Any], device: str, memory: bool = False) -> Tuple[float, Optional[int]]:
     """Run ``step()`` once: ``(seconds, peak bytes or None)``.
 
     CUDA gives the peak of every step. On CPU, ``memory`` resets the peak first (and from then
@@ -141,7 +141,7 @@ def _config_step(subject, options):
         model.eval()
         test_step = torch.compile(model.test_step) if options.compile else model.test_step
 
-        def step():
+        def step() -> None:
             with torch.no_grad():
                 test_step(data)
         return step, info
@@ -192,7 +192,7 @@ def _kan_step(subject, options):
         with torch.autocast(options.device.split(':')[0], dtype=torch.bfloat16, enabled=options.amp):
             return forward(x)
 
-    def step():
+    def step() -> None:
         run().float().sum().backward()
 
     def output():  # Cox-de Boor's, the reference of the differences, in float32 without autocast
@@ -202,7 +202,7 @@ def _kan_step(subject, options):
     return step, dict(tunable_params=params), None if subject.implementation == 'mlp' else output
 
 
-def _worker(connection, subject, options):
+def _worker(connection, subject, options) -> None:
     """Build the subject, then answer 'step' (one measurement), 'output' and 'stop'."""
     try:
         if options.threads:
@@ -228,7 +228,7 @@ def _worker(connection, subject, options):
 class Worker:
     """A subject in its own (spawned) process."""
 
-    def __init__(self, subject, options):
+    def __init__(self, subject: Subject, options: Options) -> None:
         self.subject = subject
         context = multiprocessing.get_context('spawn')
         self.connection, child = context.Pipe()
@@ -236,7 +236,7 @@ class Worker:
         self.process.start()
         self.info = None  # set by run() once the subject is built
 
-    def ask(self, command):
+    def ask(self, command: str) -> Any:
         if command is not None:
             self.connection.send(command)
         if not self.connection.poll(timeout=3600):
@@ -246,13 +246,14 @@ class Worker:
             raise RuntimeError(f'{self.subject.name} failed:\n{value}')
         return value
 
-    def stop(self):
+    def stop(self) -> None:
         if self.process.is_alive():
             self.connection.send('stop')
         self.process.join(timeout=30)
 
 
-def run(subjects, options, repeat=5, warmup=2, log=print):
+def run(subjects: Sequence[Subject], options: Options, repeat: int = 5, warmup: int = 2,
+        log: Callable[[str], Any] = print) -> List[dict]:
     """Measure ``subjects`` side by side; one dict per subject, ratios to the first.
 
     ``repeat`` timed rounds (on CPU followed by two rounds that measure memory). Keys: ``name``,
@@ -310,7 +311,7 @@ def run(subjects, options, repeat=5, warmup=2, log=print):
     return results
 
 
-def format_table(results):
+def format_table(results: Sequence[dict]) -> str:
     """A Markdown table of :func:`run`'s results."""
     kan = any('max_abs_diff' in result for result in results)
     head = ['subject', 'tunable params', 'step (s)', 'clips/s', 'peak memory (MB)', 'time / first',

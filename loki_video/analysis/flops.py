@@ -12,11 +12,15 @@ do matmul work in this project's models; :func:`count_flops` adds their handles:
   base term's ``N * O * I``, ``N * O * I * (n_bases + 1)``: the count of the closed form.
 """
 import math
+from typing import Any, List, Optional, Sequence
 
 import torch
 from mmengine.analysis import FlopAnalyzer
 from mmengine.analysis.jit_handles import get_shape
+from mmengine.config import Config
 from torch import nn
+
+from loki_video.datasets.multi_view import Views
 
 from .model_inputs import is_video, view_shape, views_per_sample
 
@@ -28,19 +32,19 @@ NOT_COUNTED_OPS = frozenset(
         'unflatten'))
 
 
-def attention_flops(inputs, outputs):
+def attention_flops(inputs: List[Any], outputs: List[Any]) -> int:
     """``aten::scaled_dot_product_attention(q, k, v, ...)``: ``prod(batch) * Lq * Lk * (d + d_v)``."""
     q, k, v = (get_shape(value) for value in inputs[:3])
     return math.prod(q[:-2]) * q[-2] * k[-2] * (q[-1] + v[-1])
 
 
-def spline_linear_flops(inputs, outputs):
+def spline_linear_flops(inputs: List[Any], outputs: List[Any]) -> int:
     """``SplineLinear(x (N, I), weight (O, I, n_bases))``: ``N * O * I * n_bases``."""
     x, weight = get_shape(inputs[0]), get_shape(inputs[1])
     return x[0] * math.prod(weight)
 
 
-def kan_linear_flops(inputs, outputs):
+def kan_linear_flops(inputs: List[Any], outputs: List[Any]) -> int:
     """``loki_video::kan_linear(x (N, I), base_weight (O, I), spline_weight (O, I, n_bases), ...)``:
     ``N * O * I * (n_bases + 1)``."""
     x, weight = get_shape(inputs[0]), get_shape(inputs[2])
@@ -57,15 +61,15 @@ OP_HANDLES = {
 class TensorForward(nn.Module):
     """``model(inputs, mode='tensor')`` as a plain module call, for tracing."""
 
-    def __init__(self, model):
+    def __init__(self, model: nn.Module) -> None:
         super().__init__()
         self.model = model
 
-    def forward(self, inputs):
+    def forward(self, inputs: torch.Tensor) -> Any:
         return self.model(inputs, mode='tensor')
 
 
-def flop_analyzer(module, inputs):
+def flop_analyzer(module: nn.Module, inputs: tuple) -> FlopAnalyzer:
     """mmengine's ``FlopAnalyzer`` of ``module(*inputs)`` with the handles of ``OP_HANDLES``."""
     analyzer = FlopAnalyzer(module, inputs)
     for op, handle in OP_HANDLES.items():
@@ -75,14 +79,16 @@ def flop_analyzer(module, inputs):
     return analyzer
 
 
-def count_flops(model, cfg, shape=None, views=None):
+def count_flops(model: nn.Module, cfg: Config, shape: Optional[Sequence[int]] = None,
+                views: Optional[Views] = None) -> dict:
     """FLOPs of ``model`` (built from ``cfg``) on one view and on one test sample.
 
     Args:
-        model: the built model (weights do not matter).
-        cfg: its config; the test pipeline gives the view shape and the views per sample.
-        shape: ``(T, H, W)`` or ``(H, W)`` instead of the pipeline's.
-        views: ``(clips, crops)`` instead of the pipeline's (video configs).
+        model (nn.Module): the built model (weights do not matter).
+        cfg (Config): its config; the test pipeline gives the view shape and the views per sample.
+        shape (Sequence[int], optional): ``(T, H, W)`` or ``(H, W)`` instead of the pipeline's. Defaults to None.
+        views (Views, optional): ``(clips, crops)`` instead of the pipeline's (video configs).
+            Defaults to None.
 
     Returns:
         dict with ``input_shape`` (one view, batch and view axes included), ``clips``,

@@ -19,6 +19,7 @@ import platform
 import time
 import traceback
 from dataclasses import dataclass
+from typing import Any, Callable, Sequence
 
 import torch
 
@@ -57,7 +58,7 @@ KAN_TARGET_MLP_RATIO = 2.0
 MODEL_TARGET_RATIO = 1.0
 
 
-def environment(device):
+def environment(device: str) -> dict:
     """Versions and the device, for the report's head."""
     info = dict(python=platform.python_version(), torch=torch.__version__, device=device,
                 date=time.strftime('%Y-%m-%d %H:%M:%S'))
@@ -72,7 +73,7 @@ def environment(device):
     return info
 
 
-def accuracy_section(device, plan, log=print):
+def accuracy_section(device: str, plan: dict, log: Callable[[str], Any] = print) -> dict:
     """Every accuracy case of ``plan`` on ``device``: rows of ``{case, dtype, quantity, error, bound, ok}``."""
     rows = []
     for case in plan.cases:
@@ -89,7 +90,7 @@ def accuracy_section(device, plan, log=print):
     return dict(cases=rows, deterministic=deterministic, passed=deterministic and all(r['ok'] for r in rows))
 
 
-def kan_section(device, plan, log=print):
+def kan_section(device: str, plan: dict, log: Callable[[str], Any] = print) -> list:
     """One side-by-side run per precision (float32, bf16 autocast) of every implementation and width."""
     runs = []
     for amp in (False, True):
@@ -101,7 +102,7 @@ def kan_section(device, plan, log=print):
     return runs
 
 
-def models_section(device, plan, log=print):
+def models_section(device: str, plan: dict, log: Callable[[str], Any] = print) -> list:
     """One side-by-side run of the configs per compile setting: bf16 AMP on CUDA (float32 elsewhere)."""
     runs = []
     for compiled in plan.compile:
@@ -121,7 +122,7 @@ def _guarded(measure, **setting):
         return dict(setting, results=None, failure=traceback.format_exc(limit=5))
 
 
-def check_targets(report):
+def check_targets(report: dict) -> list:
     """``[{target, value, ok}]`` for the targets the report's measurements decide; the KAN targets are those of
     the plan's first widths (LoKi's 96-12-96 in the full run)."""
     checks = []
@@ -149,7 +150,7 @@ def check_targets(report):
     return checks
 
 
-def markdown(report):
+def markdown(report: dict) -> str:
     """The report as Markdown tables."""
     env = report['environment']
     lines = ['# GPU report', '', ', '.join(f'{k} {v}' for k, v in env.items()), '']
@@ -220,7 +221,7 @@ def _model_table(model_run):
     return lines
 
 
-def write_report(report, out_dir):
+def write_report(report: dict, out_dir: str) -> None:
     """``gpu_report.json`` and ``gpu_report.md`` in ``out_dir``, each written to a temporary name and renamed."""
     os.makedirs(out_dir, exist_ok=True)
     for name, text in (('gpu_report.json', json.dumps(report, indent=1, default=str)),
@@ -231,7 +232,8 @@ def write_report(report, out_dir):
         os.replace(path + '.tmp', path)
 
 
-def build_report(device, plan, sections, out_dir, log=print):
+def build_report(device: str, plan: dict, sections: Sequence[str], out_dir: str,
+                 log: Callable[[str], Any] = print) -> dict:
     """Run ``sections`` on ``device`` with ``plan``, writing the report after each; returns it."""
     report = dict(environment=environment(device), plan=dict(vars(plan), cases=[c.name for c in plan.cases]))
     runners = dict(accuracy=accuracy_section, kan=kan_section, models=models_section)

@@ -13,6 +13,7 @@ import argparse
 import re
 import subprocess
 import tempfile
+from typing import Any, List, Sequence
 
 import torch
 
@@ -23,14 +24,14 @@ class CompilingLauncher:
     """Stands in for ``wrap_triton``: ``launcher(kernel)[grid](*args, **kwargs)`` compiles the kernel for
     ``arch`` with the argument types of ``args`` and appends ``{kernel, registers, spill_bytes, ...}``."""
 
-    def __init__(self, arch, records):
+    def __init__(self, arch: int, records: list) -> None:
         self.arch = arch
         self.records = records
 
     def __call__(self, kernel):
         return _Launch(lambda grid, args, kwargs: self.records.append(self.compile(kernel, grid, args, kwargs)))
 
-    def compile(self, kernel, grid, args, kwargs):
+    def compile(self, kernel: Any, grid: Sequence[int], args: tuple, kwargs: dict) -> None:
         import triton
         from triton.backends.compiler import GPUTarget
         from triton.compiler import ASTSource
@@ -59,15 +60,15 @@ class CompilingLauncher:
 class _Launch:
     """``launch[grid](*args, **kwargs)`` calls ``action(grid, args, kwargs)``, as a Triton kernel launches."""
 
-    def __init__(self, action):
+    def __init__(self, action) -> None:
         self.action = action
 
     def __getitem__(self, grid):
         return lambda *args, **kwargs: self.action(grid, args, kwargs)
 
 
-def kernel_resources(widths, rows=12608, dtype=torch.bfloat16, arch=90, grid_size=5, spline_order=3,
-                     squash=True):
+def kernel_resources(widths: Sequence[int], rows: int = 12608, dtype: torch.dtype = torch.bfloat16, arch: int = 90,
+                     grid_size: int = 5, spline_order: int = 3, squash: bool = True) -> List[dict]:
     """Compile the forward and backward kernels of every layer of a KAN of ``widths`` as they launch on
     ``rows`` rows of ``dtype``: one record per kernel, with ``layer`` ``(in, out)``."""
     from ..models.peft.kan_kernels import INTERPRETED, kan_backward, kan_forward
@@ -91,7 +92,7 @@ def kernel_resources(widths, rows=12608, dtype=torch.bfloat16, arch=90, grid_siz
     return records
 
 
-def main():
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('widths', type=int, nargs='+')
     parser.add_argument('--rows', type=int, default=12608)

@@ -8,9 +8,10 @@ run: one JSON object per line. Training lines hold ``iter``, ``epoch``, ``step``
 import glob
 import json
 import os.path as osp
+from typing import List
 
 
-def scalar_files(work_dir):
+def scalar_files(work_dir: str) -> List[str]:
     """``scalars.json`` of the runs in ``work_dir``, oldest first.
 
     Raises:
@@ -23,7 +24,7 @@ def scalar_files(work_dir):
     return paths
 
 
-def read_runs(work_dir):
+def read_runs(work_dir: str) -> List[List[dict]]:
     """The logged records of each run in ``work_dir``: ``[[record, ...], ...]``, oldest run first."""
     runs = []
     for path in scalar_files(work_dir):
@@ -32,6 +33,6 @@ def read_runs(work_dir):
     return runs
 
 
-def logged_values(work_dir, key):
+def logged_values(work_dir: str, key: str) -> list:
     """Every value logged under ``key`` in ``work_dir``, in logging order (empty when none)."""
     return [record[key] for records in read_runs(work_dir) for record in records if key in record]

@@ -4,12 +4,16 @@ A video view is one clip of ``T`` frames at ``H x W``: the model takes ``(N, V, 
 in ``mode='tensor'`` (mmaction2's Recognizer3D, V views per video). An image view is
 ``(N, 3, H, W)`` (mmpretrain's ImageClassifier).
 """
+from typing import Optional, Sequence, Tuple
+
+from mmengine.config import Config
+
 from ..datasets.multi_view import count_views, get_test_pipeline
 
 CROPS = ('CenterCrop', 'ThreeCrop', 'TenCrop')
 
 
-def is_video(cfg):
+def is_video(cfg: Config) -> bool:
     """Whether ``cfg`` is a video (mmaction2) config."""
     return cfg.get('default_scope', 'mmaction') == 'mmaction'
 
@@ -44,12 +48,13 @@ def _frame_size(pipeline, keep_ratio_default):
     return None
 
 
-def view_shape(cfg, shape=None):
+def view_shape(cfg: Config, shape: Optional[Sequence[int]] = None) -> Tuple[int, ...]:
     """Shape of one view without batch and view axes: ``(3, T, H, W)`` (video) or ``(3, H, W)``.
 
     Args:
-        cfg: a loaded config.
-        shape: ``(T, H, W)`` / ``(H, W)`` to use instead of the test pipeline's.
+        cfg (Config): a loaded config.
+        shape (Sequence[int], optional): ``(T, H, W)`` / ``(H, W)`` to use instead of the test pipeline's.
+            Defaults to None.
     """
     video = is_video(cfg)
     if shape is not None:
@@ -70,7 +75,7 @@ def view_shape(cfg, shape=None):
     return (3, sampler['clip_len'], *size)
 
 
-def views_per_sample(cfg):
+def views_per_sample(cfg: Config) -> Tuple[int, int]:
     """``(clips, crops)`` of the test pipeline; ``(1, 1)`` for images."""
     if not is_video(cfg):
         return 1, 1

@@ -6,21 +6,22 @@ that; a full checkpoint (``state_dict`` holding every tensor) works with all of 
 """
 import os
 import os.path as osp
+from typing import Optional
 
 import torch
 
 from .inference import init_model
 
 
-def export_checkpoint(config, checkpoint, out, cfg_options=None):
+def export_checkpoint(config: str, checkpoint: str, out: str, cfg_options: Optional[dict] = None) -> int:
     """Load ``checkpoint`` as ``init_model`` does (exactly) and write every weight to ``out``.
 
     Args:
-        config: the config the checkpoint was trained with (path or ``mmengine.Config``).
-        checkpoint: any checkpoint this project loads (tunable-only, full, AIM's releases).
-        out: ``*.safetensors`` (tensors only; config and source in the file's metadata) or any
+        config (str): the config the checkpoint was trained with (path or ``mmengine.Config``).
+        checkpoint (str): any checkpoint this project loads (tunable-only, full, AIM's releases).
+        out (str): ``*.safetensors`` (tensors only; config and source in the file's metadata) or any
             other name for a torch checkpoint ``{'state_dict', 'meta'}`` as mmengine saves.
-        cfg_options: config overrides, as ``--cfg-options``.
+        cfg_options (dict, optional): config overrides, as ``--cfg-options``. Defaults to None.
 
     Returns:
         the number of tensors written.

@@ -7,13 +7,19 @@ Example::
     inference_video(model, 'demo.mp4', topk=5, labels='loki_video/labels/kinetics400.txt')
     # [{'index': 12, 'score': 0.91, 'name': 'bowling'}, ...]
 """
+from typing import List, Optional, Sequence, Union
+
+import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
+from mmengine.structures import BaseDataElement
 from mmengine.utils import import_modules_from_strings
+from torch import nn
 
 from loki_video.checkpoints import load_checkpoint
 from loki_video.config import VIDEO_SCOPE, build_model, load_config
+from loki_video.datasets.multi_view import Views
 
 from .inputs import is_video_config, model_inputs, source_kind
 from .labels import resolve_labels
@@ -34,16 +40,17 @@ def _as_config(config, cfg_options=None):
     return cfg
 
 
-def init_model(config, checkpoint=None, device='cpu', cfg_options=None):
+def init_model(config: Union[str, Config], checkpoint: Optional[str] = None, device: str = 'cpu',
+               cfg_options: Optional[dict] = None) -> nn.Module:
     """Build the model of a video or image config, load a checkpoint, set eval mode.
 
     Args:
-        config: a config path or a loaded ``mmengine.Config``.
-        checkpoint: a training checkpoint (full or tunable-only), an AIM
+        config (Union[str, Config]): a config path or a loaded ``mmengine.Config``.
+        checkpoint (str, optional): a training checkpoint (full or tunable-only), an AIM
             release, or None (the weights the config builds: random or
-            ``model.backbone.pretrained``).
-        device: e.g. ``'cpu'`` or ``'cuda:0'``.
-        cfg_options: a dict of config overrides, as ``--cfg-options``.
+            ``model.backbone.pretrained``). Defaults to None.
+        device (str): e.g. ``'cpu'`` or ``'cuda:0'``. Defaults to ``'cpu'``.
+        cfg_options (dict, optional): a dict of config overrides, as ``--cfg-options``. Defaults to None.
 
     Returns:
         the model in eval mode; its config is ``model.cfg``.
@@ -56,20 +63,20 @@ def init_model(config, checkpoint=None, device='cpu', cfg_options=None):
     return model.to(device).eval()
 
 
-def sample_scores(sample):
+def sample_scores(sample: BaseDataElement) -> torch.Tensor:
     """Class scores (num_classes,) of one predicted data sample (mmaction2 or mmpretrain)."""
     # mmaction2 1.x stores ``pred_scores.item``; mmpretrain ``pred_score``.
     scores = sample.pred_scores.item if 'pred_scores' in sample else sample.pred_score
     return scores.float().cpu()
 
 
-def class_scores(model, batch):
+def class_scores(model: nn.Module, batch: dict) -> torch.Tensor:
     """Class scores (num_classes,) of a batch of one input, all views averaged by the model."""
     with torch.no_grad():
         return sample_scores(model.test_step(batch)[0])
 
 
-def top_predictions(scores, topk=5, labels=None):
+def top_predictions(scores: torch.Tensor, topk: int = 5, labels: Optional[Sequence[str]] = None) -> list:
     """The ``topk`` best classes, best first.
 
     Returns:
@@ -87,20 +94,22 @@ def top_predictions(scores, topk=5, labels=None):
     return [dict(index=i, score=v, name=labels[i]) for i, v in pairs]
 
 
-def prediction_records(predictions):
+def prediction_records(predictions: Sequence) -> List[dict]:
     """:func:`top_predictions` as ``[{'index', 'score', 'name'}]`` also without labels (``name`` None)."""
     return [p if isinstance(p, dict) else dict(index=p[0], score=p[1], name=None) for p in predictions]
 
 
-def predict(model, source, topk=5, views=None, labels=None):
+def predict(model: nn.Module, source: Union[str, np.ndarray], topk: int = 5, views: Optional[Views] = None,
+            labels: Union[str, Sequence[str], None] = None) -> list:
     """Classify a video path, frames array, image path or image array.
 
     Args:
-        model: from :func:`init_model`.
-        source: see :func:`loki_video.apis.inputs.model_inputs`.
-        topk: number of classes returned.
-        views: test views ``'CLIPSxCROPS'`` (e.g. ``'3x3'``); None keeps the config's.
-        labels: class names or a label file, to name the classes.
+        model (nn.Module): from :func:`init_model`.
+        source (Union[str, np.ndarray]): see :func:`loki_video.apis.inputs.model_inputs`.
+        topk (int): number of classes returned. Defaults to 5.
+        views (Views, optional): test views ``'CLIPSxCROPS'`` (e.g. ``'3x3'``); None keeps the config's.
+            Defaults to None.
+        labels (Union[str, Sequence[str], None]): class names or a label file, to name the classes. Defaults to None.
 
     Returns:
         see :func:`top_predictions`.
@@ -108,7 +117,8 @@ def predict(model, source, topk=5, views=None, labels=None):
     return top_predictions(class_scores(model, model_inputs(model.cfg, source, views)), topk, labels)
 
 
-def inference_video(model, video, topk=5, views=None, labels=None):
+def inference_video(model: nn.Module, video: Union[str, np.ndarray], topk: int = 5,
+                    views: Optional[Views] = None, labels: Union[str, Sequence[str], None] = None) -> list:
     """Classify a video (path or (T, H, W, 3) uint8 RGB frames) with the test pipeline.
 
     The model needs a video config. Returns: see :func:`top_predictions`.
@@ -120,7 +130,8 @@ def inference_video(model, video, topk=5, views=None, labels=None):
     return predict(model, video, topk, views, labels)
 
 
-def inference_image(model, image, topk=5, labels=None):
+def inference_image(model: nn.Module, image: Union[str, np.ndarray], topk: int = 5,
+                    labels: Union[str, Sequence[str], None] = None) -> list:
     """Classify an image (path or (H, W, 3) uint8 RGB array).
 
     With an image (mmpretrain) config the test pipeline runs on the image.

@@ -11,14 +11,16 @@ import copy
 import os
 import os.path as osp
 import sys
+from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
 import cv2  # imported before decord: decord bundles a zlib that breaks cv2's PNG decoding
 import numpy as np
+from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
 from tqdm import tqdm
 
 from loki_video.config import VIDEO_SCOPE
-from loki_video.datasets.multi_view import count_views, get_test_pipeline, parse_views, set_views
+from loki_video.datasets.multi_view import Views, count_views, get_test_pipeline, parse_views, set_views
 from loki_video.datasets.robust_video_dataset import CONFIG_ERRORS
 from loki_video.datasets.video_reader import decode_failure
 
@@ -33,12 +35,12 @@ class UnreadableInputError(ValueError):
     """An input file that exists but cannot be decoded (a corrupt, truncated or mislabelled file)."""
 
 
-def is_video_config(cfg):
+def is_video_config(cfg: Config) -> bool:
     """Whether ``cfg`` is an mmaction2 (video) config rather than an mmpretrain (image) one."""
     return cfg.get('default_scope', VIDEO_SCOPE) == VIDEO_SCOPE
 
 
-def input_kind(path):
+def input_kind(path: str) -> str:
     """``'video'`` or ``'image'`` from a file's extension."""
     suffix = osp.splitext(path)[1].lower()
     if suffix in VIDEO_EXTENSIONS:
@@ -49,7 +51,7 @@ def input_kind(path):
                      f'images: {IMAGE_EXTENSIONS}')
 
 
-def collect_inputs(paths):
+def collect_inputs(paths: Sequence[str]) -> List[Tuple[str, str]]:
     """Video and image files of the given files and folders (folders searched recursively, sorted).
 
     Returns:
@@ -77,7 +79,7 @@ def collect_inputs(paths):
     return _distinct_names(found)
 
 
-def for_each_input(files, work, desc):
+def for_each_input(files: Sequence[Tuple[str, str]], work: Callable[[str, str], Any], desc: str) -> None:
     """``work(path, name)`` for each ``(path, name)`` of ``files`` (from :func:`collect_inputs`), with a
     progress bar for several. An input that cannot be decoded is reported in one line on stderr and the
     rest go on; raises SystemExit (status 1) at the end, naming them, if any failed."""
@@ -112,7 +114,7 @@ def _distinct_names(found):
     return distinct
 
 
-def read_image_rgb(path):
+def read_image_rgb(path: str) -> np.ndarray:
     """An image file as an (H, W, 3) uint8 RGB array."""
     if not osp.isfile(path):
         raise FileNotFoundError(f'image {path} does not exist')
@@ -122,14 +124,16 @@ def read_image_rgb(path):
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
-def inference_pipeline(cfg, views=None, size=None):
+def inference_pipeline(cfg: Config, views: Optional[Views] = None,
+                       size: Optional[Tuple[int, int]] = None) -> List[dict]:
     """A copy of the config's test transforms (list of dicts), edited for inference.
 
     Args:
-        cfg: a loaded config.
-        views: ``'CLIPSxCROPS'`` or ``(clips, crops)`` test views (video configs).
-        size: ``(H, W)``: resize every frame to this size right before
-            formatting, i.e. after the pipeline's own resize and crop.
+        cfg (Config): a loaded config.
+        views (Views, optional): ``'CLIPSxCROPS'`` or ``(clips, crops)`` test views (video configs).
+            Defaults to None.
+        size (Tuple[int, int], optional): ``(H, W)``: resize every frame to this size right before
+            formatting, i.e. after the pipeline's own resize and crop. Defaults to None.
     """
     cfg = copy.deepcopy(cfg)
     if views is not None:
@@ -166,11 +170,12 @@ def _check_frames(frames):
     return frames
 
 
-def video_inputs(cfg, video, views=None, size=None):
+def video_inputs(cfg: Config, video: Union[str, np.ndarray], views: Optional[Views] = None,
+                 size: Optional[Tuple[int, int]] = None) -> dict:
     """Run a video config's test pipeline on a video file or frames; return a collated batch.
 
     Args:
-        video: a video path, or frames as a (T, H, W, 3) uint8 RGB array.
+        video (Union[str, np.ndarray]): a video path, or frames as a (T, H, W, 3) uint8 RGB array.
 
     Returns:
         ``dict(inputs=[tensor (V, C, T', H', W')], data_samples=[ActionDataSample])``,
@@ -196,11 +201,11 @@ def video_inputs(cfg, video, views=None, size=None):
                                    'tools/data/check_videos.py finds such files in a list') from error
 
 
-def image_inputs(cfg, image, size=None):
+def image_inputs(cfg: Config, image: Union[str, np.ndarray], size: Optional[Tuple[int, int]] = None) -> dict:
     """Run an image config's test pipeline (without its loading step) on an image.
 
     Args:
-        image: an image path, or an (H, W, 3) uint8 RGB array.
+        image (Union[str, np.ndarray]): an image path, or an (H, W, 3) uint8 RGB array.
 
     Returns:
         ``dict(inputs=[tensor (C, H', W')], data_samples=[DataSample])`` (BGR channels,
@@ -215,7 +220,7 @@ def image_inputs(cfg, image, size=None):
     return pseudo_collate([Compose(pipeline)(results)])
 
 
-def source_kind(source):
+def source_kind(source: Union[str, np.ndarray]) -> str:
     """``'video'`` or ``'image'``: a path by its extension, an array by its dimensions."""
     if isinstance(source, str):
         return input_kind(source)
@@ -224,14 +229,15 @@ def source_kind(source):
     return 'image' if np.ndim(source) == 3 else 'video'
 
 
-def model_inputs(cfg, source, views=None, size=None):
+def model_inputs(cfg: Config, source: Union[str, np.ndarray], views: Optional[Views] = None,
+                 size: Optional[Tuple[int, int]] = None) -> dict:
     """Batch of one input for any config, ready for ``model.test_step``.
 
     Args:
-        source: a video or image path (told apart by extension), frames as a
+        source (Union[str, np.ndarray]): a video or image path (told apart by extension), frames as a
             (T, H, W, 3) uint8 RGB array, or an image as an (H, W, 3) one.
-        views: ``'CLIPSxCROPS'`` test views (video configs).
-        size: ``(H, W)`` frame size after the test pipeline's crop.
+        views (Views, optional): ``'CLIPSxCROPS'`` test views (video configs). Defaults to None.
+        size (Tuple[int, int], optional): ``(H, W)`` frame size after the test pipeline's crop. Defaults to None.
 
     An image given to a video config becomes a still clip: the 1-frame array
     goes through the test pipeline, whose frame sampler repeats it to the
@@ -247,7 +253,7 @@ def model_inputs(cfg, source, views=None, size=None):
     return image_inputs(cfg, source, size)
 
 
-def display_frames(cfg, batch):
+def display_frames(cfg: Config, batch: dict) -> np.ndarray:
     """The frames the model saw, as (T, H, W, 3) uint8 RGB (first view of a video batch).
 
     Pixel values are the pipeline's output before the data preprocessor's

@@ -1,11 +1,14 @@
 """Class names: label files (one name per line, line i names label i)."""
 import os.path as osp
+from typing import List, Optional, Sequence, Union
+
+from mmengine.config import Config
 
 LABEL_DIR = osp.join(osp.dirname(osp.dirname(__file__)), 'labels')
 KINETICS400_LABELS = osp.join(LABEL_DIR, 'kinetics400.txt')
 
 
-def read_labels(path):
+def read_labels(path: str) -> List[str]:
     """Class names from a label file; blank lines are ignored."""
     if not osp.isfile(path):
         raise FileNotFoundError(f'label file {path} does not exist; it must list one class name '
@@ -14,12 +17,12 @@ def read_labels(path):
         return [line.strip() for line in f if line.strip()]
 
 
-def config_label_file(cfg):
+def config_label_file(cfg: Config) -> Optional[str]:
     """The config's ``label_file`` (a path, relative to the working directory), or None."""
     return cfg.get('label_file')
 
 
-def resolve_labels(labels, cfg=None):
+def resolve_labels(labels: Union[str, Sequence[str], None], cfg: Optional[Config] = None) -> Optional[List[str]]:
     """Class names from a list, a label file path, or else the config's ``label_file``; or None."""
     if labels is None and cfg is not None:
         labels = config_label_file(cfg)

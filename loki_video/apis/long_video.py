@@ -6,11 +6,15 @@ its first frame, so the config's frame sampling (``SampleFrames``, its views) ap
 window and only the sampled frames are decoded: memory does not grow with the video's length.
 """
 from dataclasses import dataclass
+from typing import Callable, List, Optional, Sequence
 
 import torch
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.registry import TRANSFORMS
+from torch import nn
 from tqdm import tqdm
+
+from loki_video.datasets.multi_view import Views
 
 from .inference import prediction_records, sample_scores, top_predictions
 from .inputs import inference_pipeline
@@ -25,7 +29,7 @@ class Window:
     end: float
 
 
-def sliding_windows(total_frames, fps, window, stride):
+def sliding_windows(total_frames: int, fps: float, window: float, stride: float) -> List[Window]:
     """Windows of ``window`` seconds every ``stride`` seconds over ``total_frames`` frames at ``fps``; the last
     one ends with the video (a video shorter than a window is one window)."""
     if window <= 0 or stride <= 0:
@@ -38,7 +42,9 @@ def sliding_windows(total_frames, fps, window, stride):
     return [Window(first, size, first / fps, (first + size) / fps) for first in firsts]
 
 
-def window_predictions(model, video, window, stride, views=None, batch=8, topk=5, labels=None, progress=True):
+def window_predictions(model: nn.Module, video: str, window: float, stride: float,
+                       views: Optional[Views] = None, batch: int = 8, topk: int = 5,
+                       labels: Optional[Sequence[str]] = None, progress: bool = True) -> List[dict]:
     """``[{'start', 'end', 'predictions'}]`` for ``video``: seconds, and the window's top ``topk`` classes
     ``[{'index', 'score', 'name'}]`` (name None without ``labels``)."""
     pipeline = inference_pipeline(model.cfg, views)
@@ -62,7 +68,7 @@ def window_predictions(model, video, window, stride, views=None, batch=8, topk=5
     return results
 
 
-def predictions_at(results):
+def predictions_at(results: Sequence[dict]) -> Callable[[float], list]:
     """``seconds -> predictions`` of the window whose centre is nearest (for drawing on every frame)."""
     centres = torch.tensor([(r['start'] + r['end']) / 2 for r in results])
 

@@ -8,13 +8,15 @@ normalisation, the backbone, the head and the head's view averaging (``average_c
 """
 import statistics
 import time
+from typing import Optional, Tuple
 
 import numpy as np
 import torch
+from mmengine.config import Config
 from torch import nn
 
 from ..analysis.model_inputs import view_shape
-from ..datasets.multi_view import count_views
+from ..datasets.multi_view import Views, count_views
 from .inference import init_model, sample_scores
 from .inputs import inference_pipeline, is_video_config, video_inputs
 
@@ -22,7 +24,7 @@ from .inputs import inference_pipeline, is_video_config, video_inputs
 class ExportableRecognizer(nn.Module):
     """``inputs (N, V, 3, T, H, W)`` float pixels -> ``scores (N, classes)``, as ``test_step`` averages views."""
 
-    def __init__(self, recognizer):
+    def __init__(self, recognizer: nn.Module) -> None:
         super().__init__()
         self.backbone = recognizer.backbone
         self.head = recognizer.cls_head
@@ -30,19 +32,20 @@ class ExportableRecognizer(nn.Module):
         self.register_buffer('mean', preprocessor.mean.float().view(1, 1, -1, 1, 1, 1))
         self.register_buffer('std', preprocessor.std.float().view(1, 1, -1, 1, 1, 1))
 
-    def forward(self, inputs):
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
         views = inputs.shape[1]
         x = ((inputs - self.mean) / self.std).flatten(0, 1)          # (N * V, 3, T, H, W)
         return self.head.average_clip(self.head(self.backbone(x)), views)   # as test_step: (N, classes)
 
 
-def input_shape(cfg, views=None):
+def input_shape(cfg: Config, views: Optional[Views] = None) -> Tuple[int, ...]:
     """``(V, 3, T, H, W)`` of one video through the config's test pipeline (``views``: clips x crops)."""
     clips, crops = count_views(inference_pipeline(cfg, views))
     return (clips * crops, *view_shape(cfg))
 
 
-def export_onnx(config, checkpoint, out, views=None, cfg_options=None):
+def export_onnx(config: str, checkpoint: str, out: str, views: Optional[Views] = None,
+                cfg_options: Optional[dict] = None) -> Tuple[nn.Module, Tuple[int, ...]]:
     """Write the recognizer of ``config`` with ``checkpoint`` to ``out`` (.onnx); returns ``(model, shape)``:
     the PyTorch model (eval mode) and the input shape of one video."""
     model = init_model(config, checkpoint, 'cpu', cfg_options)
@@ -55,7 +58,8 @@ def export_onnx(config, checkpoint, out, views=None, cfg_options=None):
     return model, shape
 
 
-def verify_onnx(onnx_file, model, video, views=None, repeats=5):
+def verify_onnx(onnx_file: str, model: nn.Module, video: str, views: Optional[Views] = None,
+                repeats: int = 5) -> dict:
     """Run ``video`` through the test pipeline, then the ONNX graph in onnxruntime (CPU) and ``model.test_step``:
     ``dict(max_abs_diff, onnxruntime_ms, pytorch_ms)`` (medians of ``repeats`` runs, interleaved)."""
     import onnxruntime

@@ -18,7 +18,9 @@ also resamples a positional embedding of another grid); AIM's module names are f
 ours under OpenAI's layout. Files are read by :mod:`.safe_read`: no format runs code from the file.
 """
 import os
+from typing import Dict, Tuple
 
+import torch
 from timm.models.vision_transformer import checkpoint_filter_fn
 
 from .safe_read import read_checkpoint_file
@@ -31,7 +33,7 @@ AIM_RENAMES = (('T_Adapter_in.', 'temporal_in_slot.'), ('T_Adapter.', 'temporal_
 WRAPPERS = ('state_dict', 'model', 'module')
 
 
-def unwrap_state_dict(checkpoint):
+def unwrap_state_dict(checkpoint: dict) -> dict:
     """The ``{key: tensor}`` dict inside ``checkpoint`` (under ``WRAPPERS``, at any depth)."""
     while True:
         inner = next((checkpoint[key] for key in WRAPPERS if isinstance(checkpoint.get(key), dict)), None)
@@ -40,7 +42,7 @@ def unwrap_state_dict(checkpoint):
         checkpoint = inner
 
 
-def read_state_dict(path):
+def read_state_dict(path: str) -> Dict[str, torch.Tensor]:
     """Read a checkpoint file into a flat ``{key: tensor}`` dict, without running its code."""
     checkpoint = read_checkpoint_file(path)
     if not isinstance(checkpoint, dict):
@@ -48,7 +50,7 @@ def read_state_dict(path):
     return unwrap_state_dict(checkpoint)
 
 
-def detect_format(state_dict):
+def detect_format(state_dict: Dict[str, torch.Tensor]) -> str:
     """One of 'aim', 'openai', 'open_clip_timm', 'loki_video', 'timm'."""
     keys = state_dict.keys()
     if 'backbone.class_embedding' in keys:
@@ -72,7 +74,7 @@ def _rename_aim(key):
     return key
 
 
-def convert_to_backbone(state_dict, backbone):
+def convert_to_backbone(state_dict: Dict[str, torch.Tensor], backbone: torch.nn.Module) -> Tuple[dict, str]:
     """Map any supported checkpoint to the keys of ``backbone`` (a ``TunableViT``).
 
     Returns:
@@ -90,7 +92,7 @@ def convert_to_backbone(state_dict, backbone):
     return converted, fmt
 
 
-def convert_to_recognizer(state_dict, backbone):
+def convert_to_recognizer(state_dict: Dict[str, torch.Tensor], backbone: torch.nn.Module) -> Dict[str, torch.Tensor]:
     """Map a checkpoint to full recognizer keys (``backbone.*``, ``cls_head.*``).
 
     Used for ``load_from`` / ``tools/test.py`` with AIM's released models: the

@@ -1,12 +1,14 @@
 """Loading a checkpoint onto a built model exactly, as tools/test.py and ``loki_video.apis`` do."""
+from mmengine.config import Config
 from mmengine.logging import MMLogger
 from mmengine.runner import CheckpointLoader, load_state_dict
+from torch import nn
 
 from .mmengine_loader import register_safe_local_loader
 from .tunable import refuse_reinit, restore
 
 
-def load_checkpoint(model, cfg, path):
+def load_checkpoint(model: nn.Module, cfg: Config, path: str) -> None:
     """Load the checkpoint at ``path`` onto ``model``, built from ``cfg``.
 
     The file is read by the safe local loader; tunable-only checkpoints are checked against the

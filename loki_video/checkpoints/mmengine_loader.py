@@ -9,12 +9,14 @@ arbitrary code; also ``.safetensors`` files). Every mmengine path that loads a l
 :func:`register_safe_local_loader` has run: importing ``loki_video.engine`` (the runtime
 configs' ``custom_imports``) and :func:`loki_video.checkpoints.load_checkpoint` do that.
 """
+from typing import Optional
+
 from mmengine.runner.checkpoint import CheckpointLoader
 
 from .safe_read import read_checkpoint_file
 
 
-def load_from_safe_local(filename, map_location=None):
+def load_from_safe_local(filename: str, map_location: Optional[str] = None) -> dict:
     """Read a local checkpoint file without running its code.
 
     The name follows mmengine's ``load_from_<backend>`` convention (it logs
@@ -23,6 +25,6 @@ def load_from_safe_local(filename, map_location=None):
     return read_checkpoint_file(filename, map_location=map_location)
 
 
-def register_safe_local_loader():
+def register_safe_local_loader() -> None:
     """Make :func:`load_from_safe_local` mmengine's loader for local paths (prefix '')."""
     CheckpointLoader.register_scheme(prefixes='', loader=load_from_safe_local, force=True)

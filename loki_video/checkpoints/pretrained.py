@@ -6,9 +6,11 @@ from ``KNOWN_WEIGHTS``, read from its cache file or, when online, downloaded thr
 import os
 import socket
 from pathlib import Path
+from typing import Set, Tuple
 from urllib.parse import urlparse
 
 from mmengine.logging import MMLogger
+from torch import nn
 
 from .formats import convert_to_backbone, read_state_dict
 
@@ -35,7 +37,7 @@ def hub_reachable(timeout: float = 3.0) -> bool:
     return True
 
 
-def resolve_source(source):
+def resolve_source(source: str) -> str:
     """A file path for ``source``: a path (``~`` expanded), or a name from ``KNOWN_WEIGHTS``
     (downloaded when online). Every reader of ``model.backbone.pretrained`` goes through here.
 
@@ -66,13 +68,13 @@ def resolve_source(source):
     return str(weights_file)
 
 
-def load_pretrained(backbone, source, pretrained_keys):
+def load_pretrained(backbone: nn.Module, source: str, pretrained_keys: Set[str]) -> Tuple[list, list]:
     """Load ``source`` into ``backbone`` (a ``TunableViT``); report missing and unexpected keys.
 
     Args:
-        backbone: the model to load into.
-        source: a checkpoint path or a name from ``KNOWN_WEIGHTS``.
-        pretrained_keys: the backbone's keys a pretrained checkpoint sets (not its tuning modules).
+        backbone (nn.Module): the model to load into.
+        source (str): a checkpoint path or a name from ``KNOWN_WEIGHTS``.
+        pretrained_keys (Set[str]): the backbone's keys a pretrained checkpoint sets (not its tuning modules).
 
     Raises:
         ValueError: the checkpoint belongs to another architecture (a shape

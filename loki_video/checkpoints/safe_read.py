@@ -10,6 +10,7 @@ is replaced by a version that only looks up public methods of that class.
 import collections
 import os
 import pickle
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -26,7 +27,7 @@ def _numpy_globals():
     return found
 
 
-def history_buffer_method(owner, name):
+def history_buffer_method(owner: type, name: str) -> Callable:
     """``getattr`` restricted to what ``HistoryBuffer`` pickles: its public methods, e.g. ``mean``."""
     if owner is HistoryBuffer and not name.startswith('_') and callable(vars(HistoryBuffer).get(name)):
         return getattr(owner, name)
@@ -41,7 +42,7 @@ PICKLE_PROTOCOL = b'\x80'  # a pickle (torch's legacy format) starts with PROTO 
 ZIP_MAGIC = b'PK\x03\x04'  # torch's default format is a zip archive
 
 
-def check_torch_file(path):
+def check_torch_file(path: str) -> None:
     """Raise ValueError naming ``path`` unless it starts like a file ``torch.save`` writes."""
     with open(path, 'rb') as f:
         head = f.read(4)
@@ -51,7 +52,7 @@ def check_torch_file(path):
                          'TorchScript archive) or a .safetensors file was expected; check the path')
 
 
-def safe_torch_load(path, map_location='cpu'):
+def safe_torch_load(path: str, map_location: str = 'cpu') -> Any:
     """Load a pickled checkpoint with only tensors and allow-listed types.
 
     Raises:
@@ -72,7 +73,7 @@ def safe_torch_load(path, map_location='cpu'):
                 '(a state_dict) or safetensors instead.') from error
 
 
-def read_checkpoint_file(path, map_location='cpu'):
+def read_checkpoint_file(path: str, map_location: str = 'cpu') -> Any:
     """What a local checkpoint file holds, read without running any of its code.
 
     ``.safetensors``: a ``{key: tensor}`` dict; TorchScript archives: the tensors of the module

@@ -17,6 +17,7 @@ import io
 import pickle
 import sys
 import zipfile
+from typing import Any, BinaryIO, Dict, Sequence
 
 import torch
 
@@ -40,11 +41,11 @@ class ScriptedObject:
     """
     qualified_name = ''
 
-    def __setstate__(self, state):
+    def __setstate__(self, state) -> None:
         self.state = state
 
 
-def is_torchscript_archive(path):
+def is_torchscript_archive(path: str) -> bool:
     """True for a TorchScript zip (it holds ``constants.pkl`` or a ``code/`` folder)."""
     if not zipfile.is_zipfile(path):
         return False
@@ -53,7 +54,8 @@ def is_torchscript_archive(path):
     return any(n.endswith('/constants.pkl') or '/code/' in n for n in names)
 
 
-def rebuild_tensor(storage, offset, size, stride, requires_grad=False, backward_hooks=None, *metadata):
+def rebuild_tensor(storage: torch.Tensor, offset: int, size: Sequence[int], stride: Sequence[int],
+                   requires_grad: bool = False, backward_hooks: Any = None, *metadata: Any) -> torch.Tensor:
     """``torch._utils._rebuild_tensor_v2`` for a flat storage tensor; gradients and hooks dropped."""
     size, stride = tuple(size), tuple(stride)
     if len(size) != len(stride) or min(size + stride + (offset, ), default=0) < 0:
@@ -65,7 +67,7 @@ def rebuild_tensor(storage, offset, size, stride, requires_grad=False, backward_
     return storage.as_strided(size, stride, offset)
 
 
-def read_member(archive, name):
+def read_member(archive: zipfile.ZipFile, name: str) -> bytes:
     """The bytes of member ``name``, refused when it would inflate more than ``MAX_INFLATION`` times
     (zipfile stops reading at the declared size, so the check bounds the memory used)."""
     try:
@@ -78,7 +80,7 @@ def read_member(archive, name):
     return archive.read(info)
 
 
-def from_byte_order(data, dtype, byteorder):
+def from_byte_order(data: bytearray, dtype: torch.dtype, byteorder: str) -> torch.Tensor:
     """A flat ``dtype`` tensor of ``data`` written in ``byteorder`` ('little' or 'big')."""
     raw = torch.frombuffer(data, dtype=torch.uint8) if data else torch.empty(0, dtype=torch.uint8)
     if byteorder != sys.byteorder:
@@ -87,7 +89,7 @@ def from_byte_order(data, dtype, byteorder):
     return raw.view(dtype)
 
 
-def restore_type_tag(value, type_name):
+def restore_type_tag(value: Any, type_name: str) -> Any:
     """TorchScript tags a dict or list with its element types; the value is all that is kept."""
     return value
 
@@ -96,11 +98,11 @@ class TorchScriptUnpickler(pickle.Unpickler):
     """Unpickles an archive's ``data.pkl``: tensors and inert stand-ins only.
 
     Args:
-        archive: the open zip.
-        root: its top folder (``<name>/`` before ``data.pkl``).
+        archive (zipfile.ZipFile): the open zip.
+        root (str): its top folder (``<name>/`` before ``data.pkl``).
     """
 
-    def __init__(self, file, archive, root):
+    def __init__(self, file: BinaryIO, archive: zipfile.ZipFile, root: str) -> None:
         super().__init__(file)
         self.archive, self.root = archive, root
         self.storages = {}
@@ -112,7 +114,7 @@ class TorchScriptUnpickler(pickle.Unpickler):
             raise pickle.UnpicklingError(f'byteorder record {byteorder[:20]!r}: expected little or big')
         self.byteorder = byteorder
 
-    def find_class(self, module, name):
+    def find_class(self, module: str, name: str) -> Any:
         if module == '__torch__' or module.startswith('__torch__.'):
             qualified_name = f'{module}.{name}'
             if qualified_name not in self.classes:
@@ -130,7 +132,7 @@ class TorchScriptUnpickler(pickle.Unpickler):
             return STORAGE_DTYPES[name]
         raise pickle.UnpicklingError(f'refusing global {module}.{name} in a TorchScript archive')
 
-    def persistent_load(self, pid):
+    def persistent_load(self, pid: Any) -> torch.Tensor:
         """``('storage', dtype, key, location, numel)`` -> a flat tensor of the raw storage."""
         if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == 'storage' and isinstance(pid[1], torch.dtype)
                 and isinstance(pid[2], str) and isinstance(pid[4], int) and pid[4] >= 0):
@@ -146,7 +148,7 @@ class TorchScriptUnpickler(pickle.Unpickler):
         return self.storages[key]
 
 
-def named_tensors(root):
+def named_tensors(root: ScriptedObject) -> Dict[str, torch.Tensor]:
     """``{dotted name: tensor}`` of every tensor attribute in the tree of scripted objects, in the
     order ``state_dict`` lists them (depth first). Raises ``UnpicklingError`` on a cycle."""
     found = {}
@@ -174,7 +176,7 @@ def named_tensors(root):
     return found
 
 
-def read_torchscript_tensors(path):
+def read_torchscript_tensors(path: str) -> Dict[str, torch.Tensor]:
     """``{name: tensor}`` of the parameters and buffers of a TorchScript archive, named as its
     ``state_dict`` names them, read without compiling or running anything from the file.
 

@@ -1,50 +1,25 @@
 """Tunable-only checkpoints: save what training changes, restore it onto the pretrained backbone.
 
-A parameter-efficient run trains a few million parameters on top of a frozen
-backbone of tens or hundreds of millions. Saving: the frozen parameters are
-dropped from ``checkpoint['state_dict']`` (trainable parameters and every
-buffer stay; optimizer, scheduler and message hub state are saved as mmengine
-does), and ``checkpoint['meta']['tunable_checkpoint']`` records the
-backbone's pretrained source, the file it resolved to and ``frozen_sha256``: a digest of
-the frozen tensors themselves (names, shapes, float32 values), so a checkpoint is bound to
-the weights, not to a file: OpenAI's ``ViT-B-16.pt`` and timm's ``.safetensors`` of the same
-CLIP are accepted for each other. Loading (``load_from``, ``resume``, ``tools/test.py``): the
-model is built first, which loads the pretrained weights through ``model.backbone.pretrained``;
-the hook checks that the model's frozen tensors have the recorded digest (checkpoints saved
-before the digest existed: that the file has the recorded ``pretrained_sha256``) and completes
-the checkpoint with them, so the load is exact and still strict.
-
-Without a pretrained file (``pretrained=None``: random frozen weights, as in
-tests and demos) and when nothing is frozen, the full state dict is saved.
-Foreign checkpoints (AIM's released models) are converted to recognizer keys
-with :func:`loki_video.checkpoints.formats.convert_to_recognizer` on loading.
-
-``TunableCheckpointHook`` (``loki_video.engine.hooks``) calls :func:`strip_frozen` and
-:func:`restore` for every checkpoint a run saves and loads; :func:`loki_video.checkpoints.load_checkpoint`
-calls :func:`restore` for tools/test.py and ``loki_video.apis``.
-
-Loading is exact or it fails: a checkpoint that leaves a parameter or buffer of the model
-unset, holds a key the model lacks, or a tensor of another shape (a head for another number of
-classes, say) is refused with the tensors and both shapes named. Training on from a checkpoint
-with parts started afresh (a new head) is explicit: ``checkpoint_cfg.reinit`` names them, they
-keep their initial values and the log lists them. It applies to ``load_from`` only: resuming
-restores a run of the same config, and tools/test.py and ``loki_video.apis`` refuse it, since
-their numbers must come from the checkpoint's weights.
-
-Config (top-level keys, read when a checkpoint is saved or loaded)::
-
-    checkpoint_cfg = dict(
-        mode='tunable',                   # or 'full' (tools/train.py --full-checkpoint)
-        reinit=(),                        # module names (e.g. 'cls_head') that load_from leaves as built
-        allow_pretrained_mismatch=False)  # load onto other frozen weights than the checkpoint's
+:func:`strip_frozen` drops the frozen parameters from a checkpoint and records, under
+``meta['tunable_checkpoint']``, the pretrained source and ``frozen_sha256``, a digest of the frozen
+tensors (a checkpoint is bound to the weights, whichever file holds them). :func:`restore` checks
+that digest against the built model, completes the checkpoint with the model's frozen tensors and
+refuses anything that does not set every tensor with its shape; ``checkpoint_cfg.reinit`` names
+modules that ``load_from`` leaves as built. ``TunableCheckpointHook`` applies both to every save and
+load of a run, :func:`loki_video.checkpoints.load_checkpoint` to tools/test.py and
+``loki_video.apis``. The behaviour and the ``checkpoint_cfg`` keys: docs/training.md, "Checkpoints".
 """
 import hashlib
+import logging
 import os
 import re
 from collections import OrderedDict
 from functools import lru_cache
+from typing import Dict, Optional, Sequence, Set
 
 import torch
+from mmengine.config import Config
+from torch import nn
 
 from .formats import convert_to_recognizer, detect_format, unwrap_state_dict
 from .pretrained import resolve_source
@@ -55,7 +30,7 @@ DEFAULT_CHECKPOINT_CFG = dict(mode='tunable', reinit=(), allow_pretrained_mismat
 LISTED_KEYS = 8
 
 
-def checkpoint_settings(cfg):
+def checkpoint_settings(cfg: Config) -> dict:
     """``cfg.checkpoint_cfg`` completed with the defaults, checked; ``reinit`` as a tuple."""
     given = dict(cfg.get('checkpoint_cfg') or {})
     if 'strict' in given:
@@ -72,7 +47,7 @@ def checkpoint_settings(cfg):
     return settings
 
 
-def refuse_reinit(cfg, tool):
+def refuse_reinit(cfg: Config, tool: str) -> None:
     """Raise when ``checkpoint_cfg.reinit`` is set: ``tool`` reports what the checkpoint's weights do."""
     reinit = checkpoint_settings(cfg)['reinit']
     if reinit:
@@ -89,25 +64,25 @@ def _sha256_of(path, size, mtime_ns):  # size and mtime key the cache: a rewritt
     return digest.hexdigest()
 
 
-def file_sha256(path):
+def file_sha256(path: str) -> str:
     """SHA-256 hex digest of a file, computed once per process for an unchanged file."""
     path = os.path.realpath(path)
     stat = os.stat(path)
     return _sha256_of(path, stat.st_size, stat.st_mtime_ns)
 
 
-def pretrained_source(cfg):
+def pretrained_source(cfg: Config) -> Optional[str]:
     """``cfg.model.backbone.pretrained`` (a path or a known name), or None."""
     backbone = cfg.get('model', {}).get('backbone') or {}
     return backbone.get('pretrained')
 
 
-def frozen_parameter_names(model):
+def frozen_parameter_names(model: nn.Module) -> Set[str]:
     """Names of the parameters with ``requires_grad=False``, as ``state_dict`` keys."""
     return {name for name, param in model.named_parameters() if not param.requires_grad}
 
 
-def frozen_sha256(model):
+def frozen_sha256(model: nn.Module) -> str:
     """SHA-256 hex digest of the frozen parameters of ``model``: name, shape and float32 values
     of each, in name order. Equal for the same weights read from any file format or dtype
     that holds them exactly (OpenAI's fp16 archive, timm's fp32 safetensors)."""
@@ -118,7 +93,7 @@ def frozen_sha256(model):
     return digest.hexdigest()
 
 
-def describe_frozen_weights(model, source):
+def describe_frozen_weights(model: nn.Module, source: str) -> dict:
     """``dict(pretrained, pretrained_file, frozen_sha256)`` of a model built from ``source``."""
     return dict(pretrained=source, pretrained_file=os.path.abspath(resolve_source(source)),
                 frozen_sha256=frozen_sha256(model))
@@ -130,7 +105,7 @@ def _listing(keys):
     return ', '.join(keys[:LISTED_KEYS]) + more
 
 
-def extract_state_dict(checkpoint, model):
+def extract_state_dict(checkpoint: dict, model: nn.Module) -> Dict[str, torch.Tensor]:
     """Put the model weights of any checkpoint layout under ``checkpoint['state_dict']``, in place.
 
     Handles mmengine checkpoints, ``{'model': ...}``/``{'module': ...}``
@@ -159,7 +134,7 @@ class CheckpointMismatchError(RuntimeError):
     """A checkpoint that does not set every tensor of the model with its shape."""
 
 
-def check_fit(state_dict, own):
+def check_fit(state_dict: Dict[str, torch.Tensor], own: Dict[str, torch.Tensor]) -> None:
     """Raise unless ``state_dict`` sets every tensor of ``own`` (a model's state dict) with its shape.
 
     ``num_batches_tracked`` counters may be missing (older checkpoints lack them).
@@ -181,7 +156,7 @@ def check_fit(state_dict, own):
     raise CheckpointMismatchError('the checkpoint does not fit the model: ' + '; '.join(problems) + '. ' + advice)
 
 
-def strip_frozen(checkpoint, model, cfg):
+def strip_frozen(checkpoint: dict, model: nn.Module, cfg: Config) -> Optional[str]:
     """Drop the frozen parameters of ``model`` from ``checkpoint['state_dict']`` and record the
     pretrained file in ``checkpoint['meta']``, in place.
 
@@ -206,7 +181,7 @@ def strip_frozen(checkpoint, model, cfg):
     return None
 
 
-def restore(checkpoint, model, cfg, logger, resuming=False):
+def restore(checkpoint: dict, model: nn.Module, cfg: Config, logger: logging.Logger, resuming: bool = False) -> None:
     """Make ``checkpoint['state_dict']`` set every tensor of ``model``, in place, or raise.
 
     Converts foreign formats, checks a tunable-only checkpoint's pretrained file and completes it
@@ -226,7 +201,8 @@ def restore(checkpoint, model, cfg, logger, resuming=False):
     check_fit(state_dict, own)
 
 
-def keep_reinit_modules(state_dict, own, reinit, logger):
+def keep_reinit_modules(state_dict: Dict[str, torch.Tensor], own: Dict[str, torch.Tensor], reinit: Sequence[str],
+                        logger: logging.Logger) -> None:
     """Put the model's own tensors under the ``reinit`` modules into ``state_dict`` (so they stay as
     built) and log which they are."""
     def under(key, name):
@@ -242,7 +218,7 @@ def keep_reinit_modules(state_dict, own, reinit, logger):
                    f'(not loaded from the checkpoint): {_listing(kept)}')
 
 
-def check_frozen_weights(model, cfg, record, settings, logger):
+def check_frozen_weights(model: nn.Module, cfg: Config, record: dict, settings: dict, logger: logging.Logger) -> None:
     """Refuse a tunable-only checkpoint trained on other frozen weights than ``model`` holds.
 
     Checkpoints record ``frozen_sha256``; older ones the ``pretrained_sha256`` of the file, which

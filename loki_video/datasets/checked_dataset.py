@@ -9,6 +9,9 @@ described. Config usage (all other keys go to the mmpretrain dataset)::
     dataset=dict(type='CheckedDataset', dataset_type='CIFAR100',
                  data_root='data/cifar100', split='train', pipeline=[...])
 """
+from typing import Any
+
+from mmengine.dataset import BaseDataset
 from mmpretrain.registry import DATASETS
 
 from .data_paths import missing_paths
@@ -17,7 +20,7 @@ DATA_DOCS = 'data/README.md (section "Image datasets") and docs/image_configs.md
 
 
 @DATASETS.register_module(name='CheckedDataset')
-def build_checked_dataset(dataset_type, data_root='', **kwargs):
+def build_checked_dataset(dataset_type: str, data_root: str = '', **kwargs: Any) -> BaseDataset:
     """Check the files of ``dataset_type`` under ``data_root``, then build it.
 
     Returns:

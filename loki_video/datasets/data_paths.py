@@ -8,7 +8,9 @@ inside the folders of mmpretrain's datasets (``CheckedDataset`` checks them when
 """
 import inspect
 import os.path as osp
+from typing import List, Optional, Sequence, Tuple
 
+from mmengine.config import Config
 from mmengine.registry import DATASETS
 
 DATA_README = 'data/README.md'
@@ -40,7 +42,7 @@ def _downloads(dataset_cfg):
     return parameter is not None and bool(parameter.default)
 
 
-def leaf_datasets(dataset_cfg, key):
+def leaf_datasets(dataset_cfg: dict, key: str) -> List[Tuple[str, dict]]:
     """``(config key, dataset config)`` of every dataset inside wrappers (``dataset=``, ``datasets=``)."""
     if 'datasets' in dataset_cfg:
         return [leaf for i, d in enumerate(dataset_cfg['datasets']) for leaf in leaf_datasets(d, f'{key}.datasets.{i}')]
@@ -49,13 +51,13 @@ def leaf_datasets(dataset_cfg, key):
     return [(key, dataset_cfg)]
 
 
-def loader_datasets(cfg, dataloaders):
+def loader_datasets(cfg: Config, dataloaders: Sequence[str]) -> List[Tuple[str, dict]]:
     """:func:`leaf_datasets` of the named dataloaders; absent or None loaders are skipped."""
     return [leaf for name in dataloaders if (cfg.get(name) or {}).get('dataset')
             for leaf in leaf_datasets(cfg[name]['dataset'], f'{name}.dataset')]
 
 
-def dataset_paths(dataset_cfg, key):
+def dataset_paths(dataset_cfg: dict, key: str) -> List[Tuple[str, str, str]]:
     """``(config key, path, 'file' | 'folder')`` of every local path a dataset config reads.
 
     Follows dataset wrappers (``dataset=``, ``datasets=``); joins relative
@@ -79,11 +81,12 @@ def dataset_paths(dataset_cfg, key):
     return [(k, p, kind) for k, p, kind in paths if '://' not in p]
 
 
-def check_paths_exist(paths):
+def check_paths_exist(paths: Sequence[Tuple[str, str, str]]) -> None:
     """Raise FileNotFoundError listing each of ``paths`` that does not exist.
 
     Args:
-        paths: ``(config key, path, 'file' | 'folder')`` triples; remote paths (``s3://...``) pass.
+        paths (Sequence[Tuple[str, str, str]]): ``(config key, path, 'file' | 'folder')`` triples;
+            remote paths (``s3://...``) pass.
     """
     missing = [f'{key}: {kind} {path} does not exist' for key, path, kind in paths
                if '://' not in path and not (osp.isfile(path) if kind == 'file' else osp.isdir(path))]
@@ -100,7 +103,7 @@ def _has_entries(path):
         return any(line.strip() for line in lines)
 
 
-def check_annotations_have_entries(paths):
+def check_annotations_have_entries(paths: Sequence[Tuple[str, str, str]]) -> None:
     """Raise ValueError naming each existing ``ann_file`` of ``paths`` (as for :func:`check_paths_exist`)
     that holds no entry."""
     empty = [f'{key}: file {path} has no entries' for key, path, kind in paths
@@ -108,16 +111,16 @@ def check_annotations_have_entries(paths):
     if empty:
         raise ValueError('empty annotation list:\n  ' + '\n  '.join(empty) +
                          '\nAn annotation list holds one "<video path> <label>" line per video: '
-                         'tools/data/build_video_list.py writes it from class folders or the datasets\' files.')
+                         "tools/data/build_video_list.py writes it from class folders or the datasets' files.")
 
 
-def check_data_paths(cfg, dataloaders):
+def check_data_paths(cfg: Config, dataloaders: Sequence[str]) -> None:
     """Raise FileNotFoundError listing each missing path of the named dataloaders' datasets, then
     ValueError for each annotation list without entries.
 
     Args:
-        cfg: the run config.
-        dataloaders: names such as ``('train_dataloader', 'val_dataloader')``;
+        cfg (Config): the run config.
+        dataloaders (Sequence[str]): names such as ``('train_dataloader', 'val_dataloader')``;
             absent or None entries are skipped.
     """
     paths = [path for key, dataset_cfg in loader_datasets(cfg, dataloaders) for path in dataset_paths(dataset_cfg, key)]
@@ -125,7 +128,8 @@ def check_data_paths(cfg, dataloaders):
     check_annotations_have_entries(paths)
 
 
-def missing_paths(dataset_type, data_root, split=None, data_prefix='', ann_file=''):
+def missing_paths(dataset_type: str, data_root: str, split: Optional[str] = None, data_prefix: str = '',
+                  ann_file: str = '') -> List[str]:
     """Expected paths of a dataset that do not exist (empty when all are there)."""
     if isinstance(data_prefix, dict):
         data_prefix = data_prefix.get('img_path', data_prefix.get('root', ''))

@@ -6,12 +6,18 @@ samples 3 clips (``SampleFrames(num_clips=3, test_mode=True)``) and takes
 3 crops of each (``ThreeCrop``): 9 views.
 """
 import re
+from typing import List, Optional, Sequence, Tuple, Union
+
+from mmengine.config import Config
 
 CROP_TRANSFORMS = {1: 'CenterCrop', 3: 'ThreeCrop', 10: 'TenCrop'}
 CROPS_OF_TRANSFORM = {name: crops for crops, name in CROP_TRANSFORMS.items()}
 
+# Test views: ``'CLIPSxCROPS'`` text (e.g. ``'3x3'``) or ``(clips, crops)``.
+Views = Union[str, Tuple[int, int]]
 
-def parse_views(text):
+
+def parse_views(text: str) -> Tuple[int, int]:
     """``'3x3'`` -> ``(3, 3)`` (clips, crops)."""
     match = re.fullmatch(r'(\d+)x(\d+)', text.strip())
     if match is None or int(match.group(1)) < 1:
@@ -23,7 +29,7 @@ def parse_views(text):
     return clips, crops
 
 
-def get_test_pipeline(cfg):
+def get_test_pipeline(cfg: Config) -> List[dict]:
     """The transforms of ``cfg.test_dataloader.dataset`` (a list of dicts, edited in place)."""
     try:
         return cfg.test_dataloader.dataset.pipeline
@@ -39,7 +45,7 @@ def _crop_index(pipeline):
     return next((i for i, t in enumerate(pipeline) if t.get('type') in CROPS_OF_TRANSFORM), None)
 
 
-def count_views(pipeline):
+def count_views(pipeline: Sequence[dict]) -> Optional[Tuple[int, int]]:
     """``(clips, crops)`` that a test pipeline produces per video, or None without a frame sampler."""
     sampler = _frame_sampler(pipeline)
     if sampler is None:
@@ -50,7 +56,7 @@ def count_views(pipeline):
     return clips, crops
 
 
-def set_views(cfg, clips, crops):
+def set_views(cfg: Config, clips: int, crops: int) -> None:
     """Rewrite the test pipeline of ``cfg`` to sample ``clips`` clips and ``crops`` crops per video.
 
     The crop keeps the ``crop_size`` of the pipeline's existing

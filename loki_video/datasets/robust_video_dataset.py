@@ -29,7 +29,7 @@ Config::
 import copy
 import os.path as osp
 from logging import WARNING
-from typing import Callable, List, Optional, Union
+from typing import Any, Callable, List, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -57,7 +57,7 @@ class FrameCheckedCompose(Compose):
     """mmengine's ``Compose`` that raises :class:`VideoTooShortError` as soon as a transform reports
     ``total_frames`` below ``min_frames`` (before a too short video is sampled and decoded)."""
 
-    def __init__(self, transforms, min_frames: int):
+    def __init__(self, transforms: Sequence[Callable], min_frames: int) -> None:
         super().__init__(transforms)
         self.min_frames = min_frames
 
@@ -72,7 +72,7 @@ class FrameCheckedCompose(Compose):
         return data
 
 
-def exact_decode_step(transform):
+def exact_decode_step(transform: Union[dict, Callable]) -> Union[dict, Callable]:
     """``transform`` (a config dict or a built transform), with mmaction2's ``DecordInit`` and
     ``DecordDecode`` replaced by ``VideoInit(backend='decord')`` and ``VideoDecode``, which read the
     listed videos in order."""
@@ -116,15 +116,15 @@ class RobustVideoDataset(VideoDataset):
     """VideoDataset that replaces (train) or flags (test) unreadable videos.
 
     Args:
-        ann_file: Annotation list, ``<path> <label>`` per line.
-        pipeline: Data transforms, as for ``VideoDataset``.
-        min_frames: Videos with fewer frames (``total_frames`` set by the
+        ann_file (str): Annotation list, ``<path> <label>`` per line.
+        pipeline (List[Union[dict, Callable]]): Data transforms, as for ``VideoDataset``.
+        min_frames (int): Videos with fewer frames (``total_frames`` set by the
             init transform, e.g. ``DecordInit``) count as bad. 0 disables
-            the check. Use ``clip_len * frame_interval`` of ``SampleFrames``.
-        exact_decode_list: a list (``<path> ...`` lines, paths as in
+            the check. Use ``clip_len * frame_interval`` of ``SampleFrames``. Defaults to 0.
+        exact_decode_list (str, optional): a list (``<path> ...`` lines, paths as in
             ``ann_file``) of videos to decode sequentially; see the module
-            docstring. Relative to ``data_root`` like ``ann_file``.
-        **kwargs: Other ``VideoDataset`` arguments (``data_prefix``,
+            docstring. Relative to ``data_root`` like ``ann_file``. Defaults to None.
+        **kwargs (dict): Other ``VideoDataset`` arguments (``data_prefix``,
             ``test_mode``, ``max_refetch``, ...). ``max_refetch`` bounds how
             many following indices a training sample may try.
     """
@@ -134,7 +134,7 @@ class RobustVideoDataset(VideoDataset):
                  pipeline: List[Union[dict, Callable]],
                  min_frames: int = 0,
                  exact_decode_list: Optional[str] = None,
-                 **kwargs) -> None:
+                 **kwargs: Any) -> None:
         self.min_frames = min_frames
         self._placeholder: Optional[dict] = None
         self._warned = set()

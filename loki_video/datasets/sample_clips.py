@@ -19,7 +19,7 @@ import argparse
 import importlib.util
 import os
 import os.path as osp
-from typing import Dict
+from typing import Dict, Optional, Sequence
 
 import cv2
 import decord
@@ -44,7 +44,7 @@ def write_sample_clips(root: str, clips_per_class: Dict[str, int] = None, clip_f
     """Cut every source video into clips under ``root/videos/{train,val}/<class>/``.
 
     Args:
-        clips_per_class: clips per class and split, default ``{'train': 10, 'val': 4}``.
+        clips_per_class (Dict[str, int]): clips per class and split, default ``{'train': 10, 'val': 4}``.
     Returns:
         clips written per split and class, e.g. ``{'train': {'bikes': 10, ...}, 'val': {...}}``.
     """
@@ -70,7 +70,7 @@ def write_sample_clips(root: str, clips_per_class: Dict[str, int] = None, clip_f
     return counts
 
 
-def main(argv=None) -> None:
+def main(argv: Optional[Sequence[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--out', required=True, help='dataset root, e.g. data/custom')
     args = parser.parse_args(argv)

@@ -38,7 +38,7 @@ import os
 import os.path as osp
 import shutil
 import time
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -293,13 +293,13 @@ def generate_dataset(root: str,
     """Write the synthetic action video dataset under ``root``.
 
     Args:
-        root: Output directory.
-        videos_per_class: Videos per class for each split, e.g.
-            ``dict(train=40, val=10, test=15)``.
-        num_frames: Frames T per video.
-        size: Frame size (H, W).
-        fps: Frame rate stored in the videos.
-        seed: Random seed; equal arguments give identical files.
+        root (str): Output directory.
+        videos_per_class (Dict[str, int]): Videos per class for each split, e.g.
+            ``dict(train=40, val=10, test=15)``. Defaults to None.
+        num_frames (int): Frames T per video. Defaults to 32.
+        size (Tuple[int, int]): Frame size (H, W). Defaults to ``(64, 64)``.
+        fps (float): Frame rate stored in the videos. Defaults to 8.0.
+        seed (int): Random seed; equal arguments give identical files. Defaults to 0.
 
     Returns:
         True if files were written, False if ``root`` was already up to date.
@@ -416,11 +416,11 @@ def generate_frame_dataset(root: str,
     are those of the videos.
 
     Args:
-        root: Output directory (may be shared with :func:`generate_dataset`).
-        frames_per_class: Images per class for each split.
-        size: Image size (H, W), at least (16, 16).
-        seed: Random seed; equal arguments give identical files.
-        labels: ``'shape_colour'`` (12 classes) or ``'pose'`` (72 classes).
+        root (str): Output directory (may be shared with :func:`generate_dataset`).
+        frames_per_class (Dict[str, int]): Images per class for each split. Defaults to None.
+        size (Tuple[int, int]): Image size (H, W), at least (16, 16). Defaults to ``(64, 64)``.
+        seed (int): Random seed; equal arguments give identical files. Defaults to 0.
+        labels (str): ``'shape_colour'`` (12 classes) or ``'pose'`` (72 classes). Defaults to ``'shape_colour'``.
 
     Returns:
         True if files were written, False if ``root`` was already up to date.
@@ -463,7 +463,7 @@ def split_count(item: str) -> Tuple[str, int]:
     return split, int(value)
 
 
-def main(argv=None) -> None:
+def main(argv: Optional[Sequence[str]] = None) -> None:
     parser = argparse.ArgumentParser(
         description='Generate the synthetic action video dataset and its '
         'single-frame image dataset.')

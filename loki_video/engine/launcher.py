@@ -12,8 +12,10 @@ import argparse
 import datetime
 import os
 import subprocess
+from typing import Dict, Mapping, Optional
 
 import torch
+from mmengine.config import Config
 from mmengine.logging import print_log
 from torch import distributed as torch_dist
 
@@ -21,7 +23,7 @@ LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
 DEFAULT_MASTER_PORT = '29500'
 
 
-def parse_run_args(parser, cfg_options_example):
+def parse_run_args(parser: argparse.ArgumentParser, cfg_options_example: str) -> argparse.Namespace:
     """Add the options tools/train.py and tools/test.py share (``--cfg-options``, ``--launcher``,
     ``--local-rank``, which ``torch.distributed.launch`` passes) to the tool's ``parser``, parse the
     command line and export ``LOCAL_RANK``; returns the arguments."""
@@ -41,15 +43,15 @@ def _first_slurm_host(node_list):
     return hosts[0]
 
 
-def distributed_env(launcher, environ=None):
+def distributed_env(launcher: str, environ: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
     """``torch.distributed`` environment variables of this process, from the launcher's.
 
     Args:
-        launcher: 'pytorch' (torchrun already sets them), 'slurm' (from
+        launcher (str): 'pytorch' (torchrun already sets them), 'slurm' (from
             ``SLURM_PROCID``, ``SLURM_NTASKS``, ``SLURM_LOCALID``,
             ``SLURM_NODELIST``) or 'mpi' (from ``OMPI_COMM_WORLD_*``; needs
             ``MASTER_ADDR``).
-        environ: the variables to read (default ``os.environ``).
+        environ (Mapping[str, str], optional): the variables to read (default ``os.environ``).
 
     Returns:
         dict with ``RANK``, ``WORLD_SIZE``, ``LOCAL_RANK``, ``MASTER_ADDR`` and
@@ -77,7 +79,7 @@ def distributed_env(launcher, environ=None):
     raise ValueError(f'unknown launcher {launcher!r}; choose from {LAUNCHERS}')
 
 
-def cpu_ddp_wrapper_cfg(cfg):
+def cpu_ddp_wrapper_cfg(cfg: Config) -> dict:
     """``model_wrapper_cfg`` for DDP on CPU: the configured wrapper (or mmengine's default) without devices."""
     wrapper = dict(cfg.get('model_wrapper_cfg') or dict(
         type='MMDistributedDataParallel', broadcast_buffers=False,
@@ -86,13 +88,13 @@ def cpu_ddp_wrapper_cfg(cfg):
     return wrapper
 
 
-def setup_launcher(cfg, launcher):
+def setup_launcher(cfg: Config, launcher: str) -> None:
     """Record ``launcher`` in ``cfg`` and, without CUDA, start the gloo process group.
 
     Args:
-        cfg: the run config; on CPU its ``env_cfg.dist_cfg.backend`` becomes
+        cfg (Config): the run config; on CPU its ``env_cfg.dist_cfg.backend`` becomes
             'gloo' and ``model_wrapper_cfg`` gets ``device_ids=None``.
-        launcher: one of ``LAUNCHERS``.
+        launcher (str): one of ``LAUNCHERS``.
     """
     if launcher not in LAUNCHERS:
         raise ValueError(f'unknown launcher {launcher!r}; choose from {LAUNCHERS}')
@@ -111,7 +113,7 @@ def setup_launcher(cfg, launcher):
               'runs on CPU with the gloo backend', logger='current')
 
 
-def close_launcher():
+def close_launcher() -> None:
     """Leave the process group once every rank is done.
 
     Without it, a gloo process group can abort at interpreter exit

@@ -11,7 +11,9 @@ traceback. :func:`check_before_building` runs in seconds:
 """
 import logging
 import os.path as osp
+from typing import Sequence
 
+from mmengine.config import Config
 from mmengine.registry import DATASETS
 
 from ..datasets.data_paths import check_data_paths, dataset_paths, loader_datasets
@@ -21,7 +23,7 @@ FRAME_SAMPLERS = ('SampleFrames', 'UniformSample', 'UniformSampleFrames', 'Dense
 LABEL_COLUMN = {'VideoDataset': 1, 'RawframeDataset': 2}
 
 
-def check_clip_lengths(cfg, dataloaders):
+def check_clip_lengths(cfg: Config, dataloaders: Sequence[str]) -> None:
     """Raise ValueError when a pipeline's frame sampler gives clips of another length than
     ``model.backbone.num_frames`` (the temporal embedding has that many positions)."""
     frames = (cfg.model.get('backbone') or {}).get('num_frames')
@@ -45,7 +47,7 @@ def _label_column(dataset_type):
     return None
 
 
-def check_labels(cfg, dataloaders):
+def check_labels(cfg: Config, dataloaders: Sequence[str]) -> None:
     """Raise ValueError when an annotation list holds a label outside ``0 .. num_classes - 1``."""
     num_classes = (cfg.model.get('cls_head') or {}).get('num_classes')
     if not num_classes:
@@ -67,7 +69,7 @@ def check_labels(cfg, dataloaders):
                         'set num_classes to the number of classes of the list')
 
 
-def check_pretrained(cfg):
+def check_pretrained(cfg: Config) -> None:
     """Raise FileNotFoundError or ValueError unless ``model.backbone.pretrained`` resolves to a
     checkpoint file; a known name that is missing offline fails at once (``resolve_source``)."""
     source = (cfg.model.get('backbone') or {}).get('pretrained')
@@ -84,7 +86,7 @@ def check_pretrained(cfg):
         check_torch_file(path)
 
 
-def warn_random_frozen_backbone(cfg):
+def warn_random_frozen_backbone(cfg: Config) -> None:
     """Warn when training keeps a backbone frozen at random weights (``pretrained=None``): its
     features carry nothing, so such a run only tests the plumbing and stays near chance."""
     backbone = cfg.model.get('backbone') or {}
@@ -98,7 +100,7 @@ def warn_random_frozen_backbone(cfg):
               '(docs/custom_dataset.md).', logger='current', level=logging.WARNING)
 
 
-def check_before_building(cfg, dataloaders):
+def check_before_building(cfg: Config, dataloaders: Sequence[str]) -> None:
     """All checks of the module docstring for the named dataloaders (e.g. ``('test_dataloader',)``).
 
     Raises:

@@ -5,7 +5,9 @@ The hooks every run needs are not the runner's: the runtime configs state them i
 built from a config gets them, mmaction2's and mmpretrain's own ``tools/train.py`` included.
 """
 import os.path as osp
+from typing import Any
 
+from mmengine.logging import MMLogger
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
@@ -18,7 +20,7 @@ class LokiVideoRunner(Runner):
     the logger before the Runner's own first lines, which no hook sees) and whose ``test``
     compiles ``test_step`` as ``train`` compiles ``train_step`` (the config's ``compile`` key)."""
 
-    def build_logger(self, *args, **kwargs):
+    def build_logger(self, *args: Any, **kwargs: Any) -> MMLogger:
         logger = super().build_logger(*args, **kwargs)
         name = osp.basename(self.cfg.filename) if self.cfg.filename else f'{self.timestamp}.py'
         logger.addFilter(ShortLogFilter(osp.join(self.work_dir, name)))

@@ -21,10 +21,10 @@ class ShortLogFilter(logging.Filter):
     """Shortens the records of a Runner's logger named above.
 
     Args:
-        config_file: where the Runner writes the full config (named in the one line left of it).
+        config_file (str): where the Runner writes the full config (named in the one line left of it).
     """
 
-    def __init__(self, config_file: str):
+    def __init__(self, config_file: str) -> None:
         super().__init__()
         self.config_file = config_file
 

@@ -15,12 +15,15 @@ spatial call is therefore the last call of each block forward, and its shape
 
 Token layout of a frame: ``[class, prompts..., patches (h*w, row-major)]``.
 """
+from typing import Optional, Sequence, Tuple
+
 import torch
+from torch import nn
 
 MODES = ('last', 'rollout')
 
 
-def class_attention(attention, num_patches):
+def class_attention(attention: torch.Tensor, num_patches: int) -> torch.Tensor:
     """Class token row over the patches, renormalised: (R, L, L) -> (R, P), rows sum to 1.
 
     The class token (index 0) and prompt tokens (indices 1..L-P-1) are left out.
@@ -29,7 +32,7 @@ def class_attention(attention, num_patches):
     return row / row.sum(-1, keepdim=True)
 
 
-def attention_rollout(attentions):
+def attention_rollout(attentions: Sequence[torch.Tensor]) -> torch.Tensor:
     """Attention rollout (Abnar & Zuidema, 2020) over head-averaged spatial attentions.
 
     Each layer's (R, L, L) attention gets the identity added (the residual
@@ -50,9 +53,9 @@ class SpatialAttentionRecorder:
     """Record the head-averaged spatial attention of some blocks of a TunableViT.
 
     Args:
-        backbone: a ``TunableViT`` (``model.backbone``).
-        layers: indices of the blocks to record (negative counts from the
-            end); None records every block.
+        backbone (nn.Module): a ``TunableViT`` (``model.backbone``).
+        layers (Sequence[int], optional): indices of the blocks to record (negative counts from the
+            end); None records every block. Defaults to None.
 
     Use::
 
@@ -65,7 +68,7 @@ class SpatialAttentionRecorder:
         grid: (h, w) patch grid of the frames.
     """
 
-    def __init__(self, backbone, layers=None):
+    def __init__(self, backbone: nn.Module, layers: Optional[Sequence[int]] = None) -> None:
         depth = len(backbone.blocks)
         indices = range(depth) if layers is None else layers
         try:
@@ -92,7 +95,7 @@ class SpatialAttentionRecorder:
             handles.append(block.register_forward_hook(self._finish_block(index)))
         return self
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, *exc_info) -> bool:
         for handle in self._handles:
             handle.remove()
         self._handles.clear()
@@ -102,17 +105,17 @@ class SpatialAttentionRecorder:
         self._calls.clear()
         return False
 
-    def _record_grid(self, module, args, output):
+    def _record_grid(self, module, args, output) -> None:
         """patch_embed output (B, h, w, D): remember (h, w)."""
         self.grid = tuple(output.shape[1:3])
 
     def _start_block(self, index):
-        def hook(module, args):
+        def hook(module, args) -> None:
             self._calls[index] = []
         return hook
 
     def _record_call(self, index):
-        def hook(module, args, output):
+        def hook(module, args, output) -> None:
             self._calls[index].append(output.detach().float().mean(1))   # (B', N, N)
         return hook
 
@@ -127,13 +130,13 @@ class SpatialAttentionRecorder:
             self.attentions[index] = spatial.cpu()
         return hook
 
-    def class_maps(self, mode='last', layer=-1):
+    def class_maps(self, mode: str = 'last', layer: int = -1) -> torch.Tensor:
         """Class-token attention over each frame's patches: (R, h, w), each map sums to 1.
 
         Args:
-            mode: ``'last'``: the attention of block ``layer``; ``'rollout'``:
-                the rollout through the recorded blocks up to ``layer``.
-            layer: a recorded block index (negative counts from the end of the backbone).
+            mode (str): ``'last'``: the attention of block ``layer``; ``'rollout'``:
+                the rollout through the recorded blocks up to ``layer``. Defaults to ``'last'``.
+            layer (int): a recorded block index (negative counts from the end of the backbone). Defaults to -1.
         """
         if mode not in MODES:
             raise ValueError(f'mode {mode!r}: choose from {MODES}')
@@ -150,7 +153,8 @@ class SpatialAttentionRecorder:
         return class_attention(attention, height * width).view(-1, height, width)
 
 
-def class_attention_maps(model, batch, mode='last', layer=-1):
+def class_attention_maps(model: nn.Module, batch: dict, mode: str = 'last',
+                         layer: int = -1) -> Tuple[torch.Tensor, list]:
     """Run ``model.test_step(batch)`` and return its class-token attention maps.
 
     Only the blocks needed are switched to explicit attention: block

@@ -5,6 +5,8 @@ The dump is mmengine ``DumpResults``' list of data sample dicts: mmaction2
 mmaction2 >= 1.2) ``pred_score`` and ``gt_label``. Samples flagged invalid
 by the dataset (unreadable videos, ``invalid_sample``) are left out.
 """
+from typing import List, Optional, Sequence, Tuple
+
 import numpy as np
 import torch
 from mmengine.fileio import load
@@ -22,7 +24,7 @@ def _field(record, flat, nested):
     raise KeyError(f'a dumped sample has neither {flat!r} nor {nested!r}; keys: {sorted(record)}')
 
 
-def read_dump(path):
+def read_dump(path: str) -> Tuple[torch.Tensor, torch.Tensor, int]:
     """Scores and true labels of a dump.
 
     Returns:
@@ -37,13 +39,13 @@ def read_dump(path):
     return scores, labels.long(), len(records) - len(valid)
 
 
-def confusion_matrix(scores, labels):
+def confusion_matrix(scores: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """(C, C) counts, row = true class, column = predicted (top-1) class."""
     from mmpretrain.evaluation import ConfusionMatrix
     return ConfusionMatrix.calculate(scores, labels, num_classes=scores.shape[1])
 
 
-def most_confused(matrix, top=10):
+def most_confused(matrix: torch.Tensor, top: int = 10) -> List[tuple]:
     """Largest off-diagonal entries: ``[(true, predicted, count, fraction of the true class), ...]``."""
     matrix = np.asarray(matrix)
     off_diagonal = matrix.copy()
@@ -59,7 +61,7 @@ def most_confused(matrix, top=10):
     return pairs
 
 
-def plot_confusion_matrix(matrix, out, labels=None):
+def plot_confusion_matrix(matrix: torch.Tensor, out: str, labels: Optional[Sequence[str]] = None) -> None:
     """Save the matrix as an image (mmpretrain's plot; names and counts on small matrices)."""
     import matplotlib
     matplotlib.use('Agg')

@@ -6,13 +6,14 @@ before it.
 """
 import os.path as osp
 from collections import defaultdict
+from typing import Dict, List, Optional, Sequence
 
 from loki_video.analysis.logged_scalars import read_runs
 
 DEFAULT_KEYS = ('loss', 'acc/top1', 'accuracy/top1', 'lr')
 
 
-def read_scalars(work_dir):
+def read_scalars(work_dir: str) -> Dict[str, list]:
     """Curves of one work dir: ``{key: ([iteration, ...], [value, ...])}``."""
     curves = defaultdict(lambda: ([], []))
     for records in read_runs(work_dir):  # a resumed run continues the iteration count of the one before
@@ -30,14 +31,15 @@ def read_scalars(work_dir):
     return dict(curves)
 
 
-def plot_curves(work_dirs, keys=None, out='curves.png', names=None):
+def plot_curves(work_dirs: Sequence[str], keys: Optional[Sequence[str]] = None, out: str = 'curves.png',
+                names: Optional[Sequence[str]] = None) -> List[str]:
     """One panel per key, one line per work dir; saved as an image.
 
     Args:
-        work_dirs: training work dirs to compare.
-        keys: scalar names; None plots those of ``DEFAULT_KEYS`` that were logged.
-        out: image path (PNG).
-        names: legend entries; default the work dirs' folder names.
+        work_dirs (Sequence[str]): training work dirs to compare.
+        keys (Sequence[str], optional): scalar names; None plots those of ``DEFAULT_KEYS`` that were logged.
+        out (str): image path (PNG). Defaults to ``'curves.png'``.
+        names (Sequence[str], optional): legend entries; default the work dirs' folder names.
 
     Returns:
         the keys plotted.

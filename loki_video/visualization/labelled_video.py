@@ -6,8 +6,10 @@ written as H.264 MP4 at the input's frame rate and size (or another size), with 
 or frame by frame through PyAV for long videos.
 """
 from fractions import Fraction
+from typing import Callable, Optional, Sequence, Tuple
 
 import cv2
+import numpy as np
 import torch
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
@@ -21,14 +23,14 @@ def _scale(frame_shape):
     return max(0.6, frame_shape[0] / 480)
 
 
-def label_panel_box(frame_shape, topk):
+def label_panel_box(frame_shape: Sequence[int], topk: int) -> Tuple[int, int]:
     """``(height, width)`` of the top-left panel :func:`draw_predictions` draws on a frame of ``frame_shape``."""
     scale = _scale(frame_shape)
     return (min(frame_shape[0], int((topk * LINE_HEIGHT + 2 * MARGIN) * scale)),
             min(frame_shape[1], int(PANEL_WIDTH * scale)))
 
 
-def draw_predictions(frame, predictions):
+def draw_predictions(frame: np.ndarray, predictions: Sequence[dict]) -> np.ndarray:
     """A copy of ``frame (H, W, 3)`` uint8 RGB with ``predictions`` (``[{'name', 'index', 'score'}]``, best
     first) drawn in the top-left panel: a darkened box, a bar per class as long as its score, its name and
     score in white."""
@@ -74,7 +76,9 @@ def _stream_encode(frames, destination, rate, width, height):
     return count
 
 
-def write_labelled_video(source, destination, predictions, size=None, stream=False):
+def write_labelled_video(source: str, destination: str, predictions: Callable[[float], Sequence[dict]],
+                         size: Optional[Tuple[int, int]] = None,
+                         stream: bool = False) -> Tuple[int, float, Tuple[int, int]]:
     """Decode ``source``, draw ``predictions`` on every frame, encode H.264 MP4 to ``destination`` at the
     source's frame rate, and at its size or ``size`` ``(width, height)`` (odd sides rounded down to even, as
     H.264 in yuv420p needs). Returns ``(frames, frame rate, (width, height))``.
@@ -106,7 +110,7 @@ def write_labelled_video(source, destination, predictions, size=None, stream=Fal
     return count, rate, (width, height)
 
 
-def even_size(size):
+def even_size(size: Sequence[int]) -> Tuple[int, ...]:
     """``(width, height)`` rounded down to even numbers, as H.264 in yuv420p needs them."""
     return tuple(int(side) // 2 * 2 for side in size)
 

@@ -5,6 +5,8 @@ mmengine's ``convert_overlay_heatmap`` scales every map to its own minimum and m
 overlays here share one range across a clip (so its frames compare) and draw a flat map as flat,
 which that function cannot be told to do.
 """
+from typing import Optional, Sequence, Tuple
+
 import cv2
 import numpy as np
 
@@ -22,13 +24,14 @@ def _colour(scaled):
     return cv2.cvtColor(coloured, cv2.COLOR_BGR2RGB)
 
 
-def is_flat(value_range):
+def is_flat(value_range: Tuple[float, float]) -> bool:
     """Whether a ``(low, high)`` range has no spread worth colouring (all values alike)."""
     low, high = value_range
     return high - low <= 1e-6 * max(abs(high), 1e-12)
 
 
-def heatmap(attention_map, size, value_range=None):
+def heatmap(attention_map: np.ndarray, size: Tuple[int, int],
+            value_range: Optional[Tuple[float, float]] = None) -> np.ndarray:
     """An (h, w) map upsampled to ``size`` (H, W) and coloured (JET) over ``value_range``
     (default: the map's own minimum to maximum): (H, W, 3) uint8 RGB.
 
@@ -43,13 +46,14 @@ def heatmap(attention_map, size, value_range=None):
     return _colour((upsampled - low) / (high - low))
 
 
-def overlay(frame, attention_map, alpha=0.5, value_range=None):
+def overlay(frame: np.ndarray, attention_map: np.ndarray, alpha: float = 0.5,
+            value_range: Optional[Tuple[float, float]] = None) -> np.ndarray:
     """Blend the heat map of an (h, w) attention map onto an (H, W, 3) uint8 RGB frame."""
     colour = heatmap(attention_map, frame.shape[:2], value_range)
     return cv2.addWeighted(frame, 1 - alpha, colour, alpha, 0)
 
 
-def _put_text(image, text, left, baseline):
+def _put_text(image, text, left, baseline) -> None:
     cv2.putText(image, text, (int(left), int(baseline)), FONT, FONT_SCALE, (0, 0, 0), 1, cv2.LINE_AA)
 
 
@@ -57,7 +61,8 @@ def _text_width(text):
     return cv2.getTextSize(text, FONT, FONT_SCALE, 1)[0][0]
 
 
-def grid_header(width, value_range, num_patches, title=None):
+def grid_header(width: int, value_range: Tuple[float, float], num_patches: int,
+                title: Optional[str] = None) -> np.ndarray:
     """The band above the grid: ``title`` (if any), a colour bar, and the values at its ends as
     multiples of uniform attention (``1 / num_patches``): (h, width, 3) uint8 RGB on white."""
     title_height = TEXT_HEIGHT if title else 0
@@ -85,7 +90,8 @@ def _enlarge(image, scale):
     return cv2.resize(image, (width * scale, height * scale), interpolation=cv2.INTER_NEAREST)
 
 
-def attention_grid(frames, maps, alpha=0.5, min_side=MIN_CELL_SIDE, title=None):
+def attention_grid(frames: Sequence[np.ndarray], maps: Sequence[np.ndarray], alpha: float = 0.5,
+                   min_side: int = MIN_CELL_SIDE, title: Optional[str] = None) -> np.ndarray:
     """Frames in columns; the frames in the first row, their overlays in the second, under a
     header (:func:`grid_header`: ``title``, colour bar, range).
 
@@ -93,11 +99,11 @@ def attention_grid(frames, maps, alpha=0.5, min_side=MIN_CELL_SIDE, title=None):
     compare; a flat clip is drawn blue and says so.
 
     Args:
-        frames: (T, H, W, 3) uint8 RGB.
-        maps: (T, h, w) attention maps, one per frame, each summing to 1 over its patches.
-        min_side: frames with a shorter side are enlarged by an integer factor
-            (nearest neighbour) before the map is drawn, so small inputs stay legible.
-        title: a line above the colour bar, e.g. the predicted class.
+        frames (Sequence[np.ndarray]): (T, H, W, 3) uint8 RGB.
+        maps (Sequence[np.ndarray]): (T, h, w) attention maps, one per frame, each summing to 1 over its patches.
+        min_side (int): frames with a shorter side are enlarged by an integer factor
+            (nearest neighbour) before the map is drawn, so small inputs stay legible. Defaults to ``MIN_CELL_SIDE``.
+        title (str, optional): a line above the colour bar, e.g. the predicted class. Defaults to None.
 
     Returns:
         (header + 2 * H' + 3 * gap, T * W' + (T + 1) * gap, 3) uint8 RGB image on white.
@@ -119,7 +125,7 @@ def attention_grid(frames, maps, alpha=0.5, min_side=MIN_CELL_SIDE, title=None):
     return np.concatenate([grid_header(grid.shape[1], value_range, maps[0].size, title), grid])
 
 
-def save_rgb(path, image):
+def save_rgb(path: str, image: np.ndarray) -> None:
     """Write an (H, W, 3) uint8 RGB image (PNG from the extension)."""
     if not cv2.imwrite(path, cv2.cvtColor(image, cv2.COLOR_RGB2BGR)):
         raise OSError(f'could not write {path}; check the folder exists and the extension is an image one')

@@ -3,13 +3,14 @@
 Top: a strip coloured by each window's best class, named where a class holds; below: the score of
 every class that is best in some window, at the windows' centres; the time axis in seconds.
 """
+from typing import Optional, Sequence
 
 
 def _name(prediction):
     return prediction['name'] if prediction.get('name') is not None else f"class {prediction['index']}"
 
 
-def plot_timeline(windows, out, title=None):
+def plot_timeline(windows: Sequence[dict], out: str, title: Optional[str] = None) -> None:
     """Write ``windows`` (``[{'start', 'end', 'predictions'}]`` of ``long_video.window_predictions``) to the
     image ``out``."""
     import matplotlib

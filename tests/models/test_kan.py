@@ -50,12 +50,12 @@ def ref_layer(layer, x, squash):
 
 
 @pytest.mark.parametrize(
-    "grid_size,spline_order,grid_range",
+    'grid_size,spline_order,grid_range',
     [(5, 3, (-1.0, 1.0)), (8, 2, (-2.0, 1.0)), (3, 1, (0.0, 4.0))],
 )
 def test_bases_match_scipy(grid_size, spline_order, grid_range):
     torch.manual_seed(0)
-    layer = KANLinear(4, 2, grid_size, spline_order, grid_range, spline_input="identity").double()
+    layer = KANLinear(4, 2, grid_size, spline_order, grid_range, spline_input='identity').double()
     lo, hi = grid_range
     x = torch.empty(64, 4, dtype=torch.float64).uniform_(lo, hi)
     got = layer.b_spline_bases(x)
@@ -67,19 +67,19 @@ def test_bases_match_scipy(grid_size, spline_order, grid_range):
     np.testing.assert_allclose(got.sum(-1).numpy(), 1.0, atol=1e-12)
 
 
-@pytest.mark.parametrize("spline_input", ["identity", "tanh"])
-@pytest.mark.parametrize("grid_range", [(-1.0, 1.0), (-2.0, 1.0)])
+@pytest.mark.parametrize('spline_input', ['identity', 'tanh'])
+@pytest.mark.parametrize('grid_range', [(-1.0, 1.0), (-2.0, 1.0)])
 def test_layer_matches_reference(spline_input, grid_range):
     torch.manual_seed(1)
     layer = KANLinear(6, 3, grid_range=grid_range, spline_input=spline_input).double()
     # covers the grid range, the extension knots and beyond (where raw bases vanish)
     x = torch.empty(64, 6, dtype=torch.float64).uniform_(-4.0, 4.0)
     got = layer(x).detach().numpy()
-    want = ref_layer(layer, x.numpy(), squash=spline_input == "tanh")
+    want = ref_layer(layer, x.numpy(), squash=spline_input == 'tanh')
     assert np.abs(got - want).max() < TOL
 
 
-@pytest.mark.parametrize("spline_input", ["identity", "tanh"])
+@pytest.mark.parametrize('spline_input', ['identity', 'tanh'])
 def test_gradcheck(spline_input):
     torch.manual_seed(2)
     layer = KANLinear(3, 2, spline_input=spline_input).double()
@@ -94,7 +94,7 @@ def test_gradcheck(spline_input):
 
 
 @pytest.mark.parametrize(
-    "d_in,d_out,grid_size,spline_order",
+    'd_in,d_out,grid_size,spline_order',
     [(1, 1, 5, 3), (7, 3, 5, 3), (16, 9, 4, 2), (5, 12, 10, 1)],
 )
 def test_parameter_count(d_in, d_out, grid_size, spline_order):
@@ -102,8 +102,8 @@ def test_parameter_count(d_in, d_out, grid_size, spline_order):
     n = sum(p.numel() for p in layer.parameters())
     assert n == (grid_size + spline_order + 2) * d_in * d_out
     assert all(p.requires_grad for p in layer.parameters())
-    assert "grid" not in dict(layer.named_parameters())
-    assert "grid" in dict(layer.named_buffers()) and "grid" in layer.state_dict()
+    assert 'grid' not in dict(layer.named_parameters())
+    assert 'grid' in dict(layer.named_buffers()) and 'grid' in layer.state_dict()
     assert layer.grid.numel() == grid_size + 2 * spline_order + 1
 
 
@@ -114,7 +114,7 @@ def test_kan_loki_parameter_count():
     assert kan(torch.randn(3, 768)).shape == (3, 768)
 
 
-@pytest.mark.parametrize("x", [5.0, -7.0, 50.0, -50.0])
+@pytest.mark.parametrize('x', [5.0, -7.0, 50.0, -50.0])
 def test_out_of_grid_inputs(x):
     torch.manual_seed(3)
     inp = torch.full((2, 4), x)
@@ -124,7 +124,7 @@ def test_out_of_grid_inputs(x):
     assert (layer.spline_weight.grad.abs().sum(-1) > 0).all()
     assert (layer.spline_scaler.grad != 0).all()
     # raw textbook layer: bases vanish outside the extended grid, spline term is exactly zero
-    raw = KANLinear(4, 3, spline_input="identity")
+    raw = KANLinear(4, 3, spline_input='identity')
     raw(inp).sum().backward()
     assert (raw.b_spline_bases(inp) == 0).all()
     assert (raw.spline_weight.grad == 0).all()
@@ -145,7 +145,7 @@ def test_leading_shape():
 
 def test_invalid_spline_input():
     with pytest.raises(ValueError):
-        KANLinear(2, 2, spline_input="clamp")
+        KANLinear(2, 2, spline_input='clamp')
 
 
 def test_cubic_pieces_are_the_textbook_polynomials():
@@ -158,13 +158,13 @@ def test_cubic_pieces_are_the_textbook_polynomials():
 
 
 def test_order_zero_is_refused():
-    with pytest.raises(ValueError, match="spline_order must be at least 1"):
+    with pytest.raises(ValueError, match='spline_order must be at least 1'):
         KANLinear(2, 2, spline_order=0)
 
 
-@pytest.mark.parametrize("spline_order", [1, 2, 4, 5])
+@pytest.mark.parametrize('spline_order', [1, 2, 4, 5])
 def test_closed_form_any_order_matches_scipy_outside_the_grid_too(spline_order):
-    layer = KANLinear(3, 2, grid_size=4, spline_order=spline_order, spline_input="identity").double()
+    layer = KANLinear(3, 2, grid_size=4, spline_order=spline_order, spline_input='identity').double()
     knots = layer.grid.numpy()
     x = torch.empty(200, 3, dtype=torch.float64).uniform_(knots[0] - 1.0, knots[-1] + 1.0)
     x[0] = torch.tensor(knots[:3])  # exactly on knots
@@ -174,14 +174,14 @@ def test_closed_form_any_order_matches_scipy_outside_the_grid_too(spline_order):
     assert (got - cox_de_boor_bases(x, layer.grid, spline_order)).abs().max() < TOL
 
 
-@pytest.mark.parametrize("spline_input", ["identity", "tanh"])
-@pytest.mark.parametrize("grid_size,spline_order", [(5, 3), (7, 2)])
-@pytest.mark.parametrize("chunk_rows", [None, 7])  # None: one chunk; 7: 18 chunks, the last of 1 row
+@pytest.mark.parametrize('spline_input', ['identity', 'tanh'])
+@pytest.mark.parametrize('grid_size,spline_order', [(5, 3), (7, 2)])
+@pytest.mark.parametrize('chunk_rows', [None, 7])  # None: one chunk; 7: 18 chunks, the last of 1 row
 def test_fused_gradients_match_cox_de_boor(spline_input, grid_size, spline_order, chunk_rows, monkeypatch):
     torch.manual_seed(5)
     layer = KANLinear(6, 4, grid_size, spline_order, spline_input=spline_input).double()
     if chunk_rows:  # a table row holds 6 inputs x n_bases float64 values
-        monkeypatch.setattr(bspline, "TABLE_BYTES", chunk_rows * 6 * (grid_size + spline_order) * 8)
+        monkeypatch.setattr(bspline, 'TABLE_BYTES', chunk_rows * 6 * (grid_size + spline_order) * 8)
     # inside the grid, on the extension knots and beyond the extended grid ([-2.2, 2.2] for (5, 3))
     x = torch.empty(3, 40, 6, dtype=torch.float64).uniform_(-4.0, 4.0).requires_grad_()
     grad_y = torch.randn(3, 40, 4, dtype=torch.float64)
@@ -193,16 +193,16 @@ def test_fused_gradients_match_cox_de_boor(spline_input, grid_size, spline_order
         assert (got - want).abs().max() < TOL
 
 
-@pytest.mark.parametrize("spline_input", ["identity", "tanh"])
+@pytest.mark.parametrize('spline_input', ['identity', 'tanh'])
 def test_spline_linear_gradcheck_beyond_the_grid(spline_input):
     torch.manual_seed(6)
     layer = KANLinear(3, 2, spline_input=spline_input).double()
     x = torch.empty(7, 3, dtype=torch.float64).uniform_(-3.0, 3.0).requires_grad_()
     weight = torch.randn(2, 3, 8, dtype=torch.float64, requires_grad=True)
-    scale, offset = layer.positions(squashed=spline_input == "tanh")
+    scale, offset = layer.positions(squashed=spline_input == 'tanh')
 
     def spline(x, weight):
-        return SplineLinear.apply(x, weight, layer.spline, scale, offset, spline_input == "tanh")
+        return SplineLinear.apply(x, weight, layer.spline, scale, offset, spline_input == 'tanh')
 
     assert torch.autograd.gradcheck(spline, (x, weight))
 
@@ -227,14 +227,14 @@ def test_forward_saves_the_input_not_the_bases():
 
 def test_state_dict_keys_unchanged_and_foreign_grid_refused():
     layer = KANLinear(4, 3)
-    assert set(layer.state_dict()) == {"base_weight", "spline_weight", "spline_scaler", "grid"}
+    assert set(layer.state_dict()) == {'base_weight', 'spline_weight', 'spline_scaler', 'grid'}
     KANLinear(4, 3).load_state_dict(layer.state_dict())
     other = KANLinear(4, 3, grid_range=(-2.0, 2.0))
     with pytest.raises(RuntimeError, match=r"grid: the checkpoint's knots .* grid_range=\(-2.0, 2.0\)"):
         other.load_state_dict(layer.state_dict())
 
 
-@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+@pytest.mark.parametrize('dtype', [torch.bfloat16, torch.float16])
 def test_low_precision_inputs_use_float32_bases(dtype):
     torch.manual_seed(8)
     layer = KANLinear(8, 5)
@@ -252,7 +252,7 @@ def test_autocast_bfloat16_forward_and_backward():
     layer = KAN([8, 4, 8])
     x = torch.randn(30, 8, requires_grad=True)
     want = layer(x)
-    with torch.autocast("cpu", dtype=torch.bfloat16):
+    with torch.autocast('cpu', dtype=torch.bfloat16):
         got = layer(x)
     assert got.dtype == torch.bfloat16
     torch.testing.assert_close(got.float(), want, rtol=0.05, atol=0.05)
@@ -261,7 +261,7 @@ def test_autocast_bfloat16_forward_and_backward():
                for p in layer.parameters())
 
 
-@pytest.mark.parametrize("dtype", [torch.float64, torch.float32, torch.float16])
+@pytest.mark.parametrize('dtype', [torch.float64, torch.float32, torch.float16])
 def test_autocast_output_dtype_is_a_matmuls(dtype):
     torch.manual_seed(11)
     layer = KANLinear(8, 5).to(dtype)
@@ -269,7 +269,7 @@ def test_autocast_output_dtype_is_a_matmuls(dtype):
     weight = layer.scaled_spline_weight().detach()
     scale, offset = layer.positions(squashed=True)
     want = SplineLinear.apply(x, weight, layer.spline, scale, offset, True)
-    with torch.autocast("cpu", dtype=torch.bfloat16):
+    with torch.autocast('cpu', dtype=torch.bfloat16):
         got = SplineLinear.apply(x, weight, layer.spline, scale, offset, True)
         matmul_dtype = (x @ x.T).dtype
     assert got.dtype == matmul_dtype == (dtype if dtype == torch.float64 else torch.bfloat16)
@@ -281,18 +281,18 @@ def test_double_backward_is_refused():
     layer = KANLinear(3, 2)
     x = torch.randn(7, 3, requires_grad=True)
     (grad_x,) = torch.autograd.grad(layer(x).square().sum(), x, create_graph=True)
-    with pytest.raises(RuntimeError, match="once_differentiable"):
+    with pytest.raises(RuntimeError, match='once_differentiable'):
         grad_x.sum().backward()
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a CUDA device')
 def test_cuda_matches_cpu():
     torch.manual_seed(10)
     layer = KAN([8, 4, 8])
     x = torch.randn(30, 8)
     want = layer(x)
     torch.testing.assert_close(layer.cuda()(x.cuda()).cpu(), want, rtol=1e-5, atol=1e-5)
-    with torch.autocast("cuda", dtype=torch.bfloat16):
+    with torch.autocast('cuda', dtype=torch.bfloat16):
         assert layer(x.cuda()).dtype == torch.bfloat16
 
 

@@ -16,7 +16,7 @@ import pytest
 
 pytest.importorskip('triton')
 
-SCRIPT = '''
+SCRIPT = """
 import json, torch
 from loki_video.analysis.kan_kernel_resources import kernel_resources
 records = []
@@ -27,7 +27,7 @@ for widths, dtype, arch, order, squash in [
     for record in kernel_resources(widths, rows=12608, dtype=dtype, arch=arch, spline_order=order, squash=squash):
         records.append(dict(record, setting=f'{widths} {dtype} sm_{arch} order {order} squash {squash}'))
 print(json.dumps(records))
-'''
+"""
 
 
 def run_compiled(script):
@@ -48,7 +48,7 @@ def test_kernels_compile_for_hopper_and_ampere_without_spills():
     assert all(0 < r['registers'] <= 128 for r in records)   # two programs of 8 warps per SM
 
 
-DECOMPOSE = '''
+DECOMPOSE = """
 import json, logging, torch
 from functorch.compile import aot_function, make_boxed_func
 from torch._subclasses.fake_tensor import FakeTensorMode
@@ -72,7 +72,7 @@ with FakeTensorMode(allow_non_fake_inputs=True):
 targets = [str(node.target) for node in graphs[0].graph.nodes if node.op == 'call_function']
 shapes, dtypes = [list(o.shape) for o in outputs], [str(o.dtype) for o in outputs]
 print(json.dumps(dict(targets=targets, shapes=shapes, dtypes=dtypes)))
-'''
+"""
 
 
 def test_aot_autograd_decomposes_the_ops_into_their_kernels():

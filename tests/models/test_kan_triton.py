@@ -88,14 +88,14 @@ def test_auto_takes_triton_only_on_cuda():
 
 
 def test_wrong_settings_fail_at_once():
-    with pytest.raises(ValueError, match="kan_backend must be one of"):
+    with pytest.raises(ValueError, match='kan_backend must be one of'):
         KANLinear(4, 3, kan_backend='cuda')
-    with pytest.raises(ValueError, match="fuses the SiLU base activation, got GELU"):
+    with pytest.raises(ValueError, match='fuses the SiLU base activation, got GELU'):
         KANLinear(4, 3, base_activation=torch.nn.GELU, kan_backend='triton')
-    with pytest.raises(ValueError, match="spline_order up to 5, got 6"):
+    with pytest.raises(ValueError, match='spline_order up to 5, got 6'):
         KANLinear(4, 3, spline_order=6, kan_backend='triton')
     assert not KANLinear(4, 3, spline_order=6).fusable and not KANLinear(4, 3, base_activation=torch.nn.GELU).fusable
-    with pytest.raises(TypeError, match="got torch.float64"):
+    with pytest.raises(TypeError, match='got torch.float64'):
         KANLinear(4, 3, kan_backend='triton')(torch.zeros(2, 4, dtype=torch.float64))
 
 

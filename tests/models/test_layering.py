@@ -9,13 +9,13 @@ from loki_video.models.backbones import TunableViT
 from loki_video.models.backbones.aim_block import AIMBlock
 from loki_video.models.backbones.archs import resolve_arch
 
-PROBE = '''
+PROBE = """
 import sys
 import loki_video.models
 from mmengine.runner.checkpoint import CheckpointLoader, load_from_local
 print(CheckpointLoader._schemes[''] is load_from_local)
 print(' '.join(sorted(m for m in sys.modules if m.startswith('loki_video.'))))
-'''
+"""
 
 
 def test_importing_models_imports_no_hooks_metrics_or_datasets_and_registers_no_loader():

@@ -8,27 +8,17 @@ import pytest
 import timm
 import torch
 from safetensors.torch import save_file
-from torch import nn
 
 from loki_video.checkpoints import read_torchscript_tensors
 from loki_video.models.backbones import TunableViT
+
+from checkpoint_samples import VisualOnly
 
 NUM_FRAMES = 8
 METHOD_SLOTS = {
     'aim': dict(temporal=dict(type='Adapter'), spatial=dict(type='Adapter'), mlp=dict(type='Adapter')),
     'loki': dict(temporal=dict(type='LoKi'), spatial=dict(type='LoKi'), mlp=dict(type='LoKi')),
 }
-
-
-class VisualOnly(nn.Module):
-    """Holds a CLIP image tower under ``visual`` so its keys read ``visual.*`` as in OpenAI's archive."""
-
-    def __init__(self, visual):
-        super().__init__()
-        self.visual = visual
-
-    def forward(self, x):
-        return self.visual(x)
 
 
 @pytest.fixture(scope='module')

@@ -70,7 +70,7 @@ def test_test_options(merged, monkeypatch):
 
 
 def test_strict_needs_the_metric_that_knows_unreadable_videos(merged, monkeypatch):
-    with pytest.raises(ValueError, match="ValidAccMetric"):
+    with pytest.raises(ValueError, match='ValidAccMetric'):
         merged('test', monkeypatch, TINY_CONFIG, 'ckpt.pth', '--strict', '--cfg-options',
                'test_evaluator.type=AccMetric')
 

@@ -57,14 +57,14 @@ def parse_args():
     parser.add_argument('--repeat', type=int, default=5, help='timed steps per config (default 5)')
     parser.add_argument('--warmup', type=int, default=2, help='untimed steps per config first (default 2)')
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
-    parser.add_argument('--threads', type=int, default=0, help='CPU threads per process (default: torch\'s)')
+    parser.add_argument('--threads', type=int, default=0, help="CPU threads per process (default: torch's)")
     add_cfg_options(parser, example='model.backbone.num_frames=16 (every config)')
     parser.add_argument('--json', metavar='OUT', help='also write the results to this JSON file')
     args = parser.parse_args()
     if bool(args.configs) == bool(args.kan):
         parser.error('give configs or --kan WIDTHS, not both')
     if args.amp and args.configs and not args.device.startswith('cuda'):
-        parser.error('--amp needs a CUDA device for configs (mmengine\'s AmpOptimWrapper)')
+        parser.error("--amp needs a CUDA device for configs (mmengine's AmpOptimWrapper)")
     if args.kan_impl and not args.kan:
         parser.error('--kan-impl goes with --kan')
     if args.repeat < 1 or args.warmup < 0 or args.batch < 1:

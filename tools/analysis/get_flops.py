@@ -23,9 +23,9 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('config')
     parser.add_argument('--views', type=parse_views, metavar='CLIPSxCROPS',
-                        help='clips x crops per test video (default: the test pipeline\'s)')
+                        help="clips x crops per test video (default: the test pipeline's)")
     parser.add_argument('--shape', type=int, nargs='+', metavar='N',
-                        help='input of one view: T H W (video) or H W (image); default: the test pipeline\'s')
+                        help="input of one view: T H W (video) or H W (image); default: the test pipeline's")
     add_cfg_options(parser, example='model.backbone.num_frames=16')
     parser.add_argument('--json', action='store_true', help='print one JSON object')
     return parser.parse_args()

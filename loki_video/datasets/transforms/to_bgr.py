@@ -47,5 +47,5 @@ class ToBGR(BaseTransform):
         results['ori_shape'] = img.shape[:2]
         return results
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f'{type(self).__name__}(channel_order={self.channel_order!r})'

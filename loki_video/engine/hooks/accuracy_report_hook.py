@@ -1,10 +1,13 @@
 """Write the test accuracy with the number of views per video to the log and a JSON file."""
 import json
 import os.path as osp
+from typing import Dict, Optional, Sequence, Union
 
+import torch
 from mmengine.dist import master_only
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
+from mmengine.runner import Runner
 
 # Report name -> metric name endings: mmaction2 AccMetric / ValidAccMetric ('acc/top1', 'acc/mean1',
 # 'acc/evaluated') and mmpretrain Accuracy ('accuracy/top1').
@@ -13,12 +16,12 @@ REPORTED_METRICS = dict(top1=('top1',), top5=('top5',), mean_class_accuracy=('me
 SCORE_LABELS = (('top1', 'top-1'), ('top5', 'top-5'), ('mean_class_accuracy', 'mean class accuracy'))
 
 
-def find_metric(metrics, endings):
+def find_metric(metrics: Dict[str, float], endings: Sequence[str]) -> Optional[float]:
     """The value of the first metric whose last name part (``acc/top1`` -> ``top1``) is in ``endings``, or None."""
     return next((v for k, v in metrics.items() if k.split('/')[-1] in endings), None)
 
 
-def views_of_inputs(inputs):
+def views_of_inputs(inputs: Union[torch.Tensor, Sequence[torch.Tensor]]) -> int:
     """Views per sample of a collated test batch: the first axis of a video sample (V, C, T, H, W)."""
     first = inputs[0]
     return int(first.shape[0]) if first.ndim == 5 else 1
@@ -34,23 +37,24 @@ class AccuracyReportHook(Hook):
     ``evaluated`` is then the test set size.
 
     Args:
-        filename: JSON file name inside the work dir.
+        filename (str): JSON file name inside the work dir. Defaults to ``'test.json'``.
         clips, crops: views of the test pipeline (None for image configs).
     """
 
-    def __init__(self, filename='test.json', clips=None, crops=None):
+    def __init__(self, filename: str = 'test.json', clips: Optional[int] = None, crops: Optional[int] = None) -> None:
         self.filename = filename
         self.clips = clips
         self.crops = crops
         self.input_shape = None
         self.views = None
 
-    def after_test_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+    def after_test_iter(self, runner: Runner, batch_idx: int, data_batch: Optional[dict] = None,
+                        outputs: Optional[Sequence] = None) -> None:
         if self.input_shape is None and data_batch is not None:
             self.input_shape = list(data_batch['inputs'][0].shape)
             self.views = views_of_inputs(data_batch['inputs'])
 
-    def after_test_epoch(self, runner, metrics=None):
+    def after_test_epoch(self, runner: Runner, metrics: Optional[Dict[str, float]] = None) -> None:
         metrics = dict(metrics or {})
         report = dict(views=self.views, clips=self.clips, crops=self.crops,
                       input_shape=self.input_shape)
@@ -65,7 +69,7 @@ class AccuracyReportHook(Hook):
         self._write(runner, report)
 
     @master_only
-    def _write(self, runner, report):
+    def _write(self, runner, report) -> None:
         path = osp.join(runner.work_dir, self.filename)
         with open(path, 'w') as f:
             json.dump(report, f, indent=2, default=float)

@@ -49,7 +49,7 @@ class BadSampleReportHook(Hook):
     bad file with its reason once in a run, when it is first met.
 
     Args:
-        max_listed: At most this many paths are listed per report.
+        max_listed (int): At most this many paths are listed per report. Defaults to 20.
     """
 
     priority = 'LOW'

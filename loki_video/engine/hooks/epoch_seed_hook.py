@@ -14,14 +14,16 @@ workers (augmentation), whose states persistent workers carry from epoch to epoc
 
 The sampler's order is already a function of ``seed + epoch`` (mmengine's ``DefaultSampler``).
 """
+import ctypes
 import multiprocessing
 import random
+from typing import Callable, Optional
 
 import numpy as np
 import torch
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
-from mmengine.runner import set_random_seed
+from mmengine.runner import Runner, set_random_seed
 
 
 def derived_seed(*numbers: int) -> int:
@@ -36,14 +38,14 @@ class SampleSeededPipeline:
     Args:
         pipeline (callable): the dataset's pipeline (a ``Compose``).
         seed (int): the run's seed.
-        epoch (multiprocessing.Value): the current epoch, in shared memory so that workers started
+        epoch (ctypes.c_int64): the current epoch, a ``multiprocessing.Value`` in shared memory so that workers started
             in an earlier epoch see it.
     """
 
-    def __init__(self, pipeline, seed: int, epoch):
+    def __init__(self, pipeline: Callable[[dict], Optional[dict]], seed: int, epoch: ctypes.c_int64) -> None:
         self.pipeline, self.seed, self.epoch = pipeline, seed, epoch
 
-    def __call__(self, data: dict):
+    def __call__(self, data: dict) -> Optional[dict]:
         seed = derived_seed(self.seed, self.epoch.value, data['sample_idx'])
         random.seed(seed)
         np.random.seed(seed)
@@ -68,10 +70,10 @@ class EpochSeedHook(Hook):
 
     priority = 'VERY_HIGH'
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.epoch = None
 
-    def before_train(self, runner):
+    def before_train(self, runner: Runner) -> None:
         dataset = runner.train_dataloader.dataset
         if not callable(getattr(dataset, 'pipeline', None)):
             runner.logger.warning(f'EpochSeedHook: {type(dataset).__name__} has no pipeline of its own, so its '
@@ -84,11 +86,11 @@ class EpochSeedHook(Hook):
         else:
             dataset.pipeline.seed, dataset.pipeline.epoch = runner.seed, self.epoch
 
-    def before_train_epoch(self, runner):
+    def before_train_epoch(self, runner: Runner) -> None:
         if self.epoch is not None:
             self.epoch.value = runner.epoch
 
-    def before_train_iter(self, runner, batch_idx, data_batch=None):
+    def before_train_iter(self, runner: Runner, batch_idx: int, data_batch: Optional[dict] = None) -> None:
         randomness = runner.cfg.get('randomness') or {}
         set_random_seed(derived_seed(runner.seed, runner.epoch, batch_idx),
                         diff_rank_seed=randomness.get('diff_rank_seed', False))

@@ -7,6 +7,7 @@ from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.registry import HOOKS
+from mmengine.runner import Runner
 
 from loki_video.models.peft import count_parameters, format_parameter_report
 
@@ -24,7 +25,7 @@ class ParameterReportHook(Hook):
     mmengine's root registry: video and image configs both find it.
     """
 
-    def before_run(self, runner):
+    def before_run(self, runner: Runner) -> None:
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         counts = count_parameters(model)
         runner.logger.info('parameters (total and tunable, by group):\n' + format_parameter_report(counts))

@@ -26,12 +26,12 @@ class ValidAccMetric(AccMetric):
     """``AccMetric`` over valid samples, with ``evaluated``/``excluded``.
 
     Args:
-        strict: Raise instead of excluding when any sample is invalid.
-        **kwargs: ``AccMetric`` arguments (``metric_list``,
+        strict (bool): Raise instead of excluding when any sample is invalid. Defaults to False.
+        **kwargs (dict): ``AccMetric`` arguments (``metric_list``,
             ``metric_options``, ``collect_device``, ``prefix``).
     """
 
-    def __init__(self, strict: bool = False, **kwargs) -> None:
+    def __init__(self, strict: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.strict = strict
 

@@ -1,4 +1,6 @@
 """A timm ViT block with AIM's three tuning slots."""
+from typing import Any
+
 import torch
 from timm.models.vision_transformer import Block
 
@@ -20,7 +22,7 @@ class AIMBlock(Block):
     without drop path.
     """
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.temporal_in_slot = None
         self.temporal_slot = None

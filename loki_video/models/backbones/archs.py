@@ -4,6 +4,7 @@ Each entry holds the timm ``VisionTransformer`` arguments of the pretrained
 model whose weights it loads; ``tiny`` and ``small`` are for tests and demos.
 """
 from functools import partial
+from typing import Union
 
 from torch import nn
 
@@ -24,7 +25,7 @@ ARCHS = {
 }
 
 
-def resolve_arch(arch):
+def resolve_arch(arch: Union[str, dict]) -> dict:
     """timm ``VisionTransformer`` keyword arguments for ``arch`` (a name above or a dict like one)."""
     if isinstance(arch, str):
         if arch not in ARCHS:

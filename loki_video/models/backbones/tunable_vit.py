@@ -1,4 +1,6 @@
 """The slot-holding ViT backbone shared by the video and image configs."""
+from typing import Any, Dict, NoReturn, Optional, Sequence, Tuple, Union
+
 import torch
 from timm.models.vision_transformer import VisionTransformer
 from torch import nn
@@ -24,23 +26,25 @@ class TunableViT(VisionTransformer):
     ``temporal_embed``, ``prompt.tokens`` and ``blocks.i.<slot>_slot``.
 
     Args:
-        arch: a name from ``archs.ARCHS`` (``clip-b16``, ``in21k-b16``,
-            ``clip-l14``, ``tiny``, ``small``) or a dict of timm ViT arguments.
-        img_size: training resolution; other resolutions work at run time by
-            interpolating the positional embedding.
-        num_frames: frames per clip T; 1 builds an image model (no temporal
-            embedding, temporal branch skipped).
-        slots: which tuning module fills each slot, e.g.
-            ``dict(temporal=dict(type='LoKi'), spatial=..., mlp=..., temporal_in=None)``.
-        mlp_scale: s in ``x + mlp(h) + s * mlp_slot(h)`` (0.5 AIM video, 2.0 image recipe).
-        lora: e.g. ``dict(rank=4, alpha=4, dropout=0.2)`` adds LoRA to W_q, W_k, W_v, W_o.
-        num_prompts: learnable prompt tokens per frame (0 = none).
-        trainable: groups that learn (see ``peft.freeze_policy.TRAINABLE_GROUPS``);
-            the rest is frozen here, at build time.
-        drop_path_rate: stochastic depth, linearly increasing over blocks.
-        with_cp: activation checkpointing in every block (timm's ``set_grad_checkpointing``).
-        pretrained: a checkpoint path or a known name (see ``loki_video.checkpoints``),
-            loaded at build time before the freeze policy.
+        arch (Union[str, dict]): a name from ``archs.ARCHS`` (``clip-b16``, ``in21k-b16``,
+            ``clip-l14``, ``tiny``, ``small``) or a dict of timm ViT arguments. Defaults to ``'clip-b16'``.
+        img_size (int): training resolution; other resolutions work at run time by
+            interpolating the positional embedding. Defaults to 224.
+        num_frames (int): frames per clip T; 1 builds an image model (no temporal
+            embedding, temporal branch skipped). Defaults to 8.
+        slots (Dict[str, Optional[dict]], optional): which tuning module fills each slot, e.g.
+            ``dict(temporal=dict(type='LoKi'), spatial=..., mlp=..., temporal_in=None)``. Defaults to None.
+        mlp_scale (float): s in ``x + mlp(h) + s * mlp_slot(h)`` (0.5 AIM video, 2.0 image recipe). Defaults to 0.5.
+        lora (dict, optional): e.g. ``dict(rank=4, alpha=4, dropout=0.2)`` adds LoRA to W_q, W_k, W_v, W_o.
+            Defaults to None.
+        num_prompts (int): learnable prompt tokens per frame (0 = none). Defaults to 0.
+        trainable (Sequence[str]): groups that learn (see ``peft.freeze_policy.TRAINABLE_GROUPS``);
+            the rest is frozen here, at build time. Defaults to ``('slots', 'temporal_embed', 'final_norm')``.
+        drop_path_rate (float): stochastic depth, linearly increasing over blocks. Defaults to 0.0.
+        with_cp (bool): activation checkpointing in every block (timm's ``set_grad_checkpointing``).
+            Defaults to False.
+        pretrained (str, optional): a checkpoint path or a known name (see ``loki_video.checkpoints``),
+            loaded at build time before the freeze policy. Defaults to None.
 
     Shapes: (N, C, T, H, W) -> (N, D, T, 1, 1) per-frame class features (for
     mmaction2 heads); (N, C, H, W) -> ``((N, D),)`` (for mmpretrain heads).
@@ -50,9 +54,11 @@ class TunableViT(VisionTransformer):
     leave them.
     """
 
-    def __init__(self, arch='clip-b16', img_size=224, num_frames=8, slots=None, mlp_scale=0.5,
-                 lora=None, num_prompts=0, trainable=('slots', 'temporal_embed', 'final_norm'),
-                 drop_path_rate=0.0, with_cp=False, pretrained=None):
+    def __init__(self, arch: Union[str, dict] = 'clip-b16', img_size: int = 224, num_frames: int = 8,
+                 slots: Optional[Dict[str, Optional[dict]]] = None, mlp_scale: float = 0.5,
+                 lora: Optional[dict] = None, num_prompts: int = 0,
+                 trainable: Sequence[str] = ('slots', 'temporal_embed', 'final_norm'),
+                 drop_path_rate: float = 0.0, with_cp: bool = False, pretrained: Optional[str] = None) -> None:
         spec = resolve_arch(arch)
         super().__init__(img_size=img_size, num_classes=0, block_fn=AIMBlock, dynamic_img_size=True,
                          drop_path_rate=drop_path_rate, **spec)
@@ -107,7 +113,7 @@ class TunableViT(VisionTransformer):
                     '`python tools/export_checkpoint.py CONFIG CHECKPOINT OUT.pth` and load that')
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
-    def embed(self, x):
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
         """(B, C, H, W) -> (B, 1 + P + L, D): patches, class token, positions, prompts.
 
         timm's ``_pos_embed`` (what its own ``forward_features`` calls; timm has no public name for it)
@@ -118,7 +124,7 @@ class TunableViT(VisionTransformer):
             x = self.prompt(x)
         return x
 
-    def add_temporal_embed(self, x, num_frames):
+    def add_temporal_embed(self, x: torch.Tensor, num_frames: int) -> torch.Tensor:
         """(B*T, L, D) -> (B*T, L, D) plus the embedding of each token's frame."""
         if num_frames not in (1, self.num_frames):
             raise ValueError(f'clip has {num_frames} frames but the backbone was built with '
@@ -145,13 +151,13 @@ class TunableViT(VisionTransformer):
                 else block(x, num_frames)
         return self.norm(x)
 
-    def forward_intermediates(self, *args, **kwargs):
+    def forward_intermediates(self, *args: Any, **kwargs: Any) -> NoReturn:
         """Refused: timm's version would run the blocks without their temporal branch."""
-        raise NotImplementedError('TunableViT.forward_intermediates is not available (timm\'s would skip the '
+        raise NotImplementedError("TunableViT.forward_intermediates is not available (timm's would skip the "
                                   'temporal branch of every block); use forward_features for the last tokens, '
                                   'or register a forward hook on backbone.blocks[i] for an intermediate one')
 
-    def forward(self, x: torch.Tensor):
+    def forward(self, x: torch.Tensor) -> Union[torch.Tensor, Tuple[torch.Tensor]]:
         """Class features per frame: (N, C, T, H, W) -> (N, D, T, 1, 1) (for mmaction2 heads);
         (N, C, H, W) -> ``((N, D),)`` (for mmpretrain heads)."""
         cls = self.forward_features(x)[:, 0]                      # (N*T, D)

@@ -1,4 +1,6 @@
 """mmaction2's I3D classification head with float32 scores, also under autocast."""
+from typing import Any
+
 import torch
 from mmaction.models.heads import I3DHead
 from mmaction.registry import MODELS
@@ -15,6 +17,6 @@ class Float32I3DHead(I3DHead):
     arguments, parameters and state-dict keys as ``I3DHead``.
     """
 
-    def forward(self, x: torch.Tensor, **kwargs) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, **kwargs: Any) -> torch.Tensor:
         with torch.autocast(x.device.type, enabled=False):
             return super().forward(x.float(), **kwargs)

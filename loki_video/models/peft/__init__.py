@@ -6,7 +6,10 @@ where ``LoKi``, ``Adapter`` and ``KANAdapter`` are registered. A module of one's
 there (or in mmaction2's or mmpretrain's ``MODELS``) and imported through the config's
 ``custom_imports`` fills a slot the same way (docs/configs.md, "A tuning module of your own").
 """
+from typing import Optional
+
 from mmengine.registry import MODELS
+from torch import nn
 
 from .adapter import Adapter
 from .freeze_policy import apply_freeze_policy
@@ -20,7 +23,7 @@ from .prompt import PromptTokens
 BUILT_IN = ('Adapter', 'KANAdapter', 'LoKi')
 
 
-def build_tuning_module(cfg, dim):
+def build_tuning_module(cfg: Optional[dict], dim: int) -> Optional[nn.Module]:
     """Build a slot module from ``cfg`` (``dict(type=..., **options)``) at width ``dim`` through
     ``MODELS`` (the current default scope's registry and its parents); None stays None.
 

@@ -1,4 +1,5 @@
 """AIM's bottleneck adapter."""
+import torch
 from mmengine.registry import MODELS
 from torch import nn
 
@@ -12,13 +13,13 @@ class Adapter(nn.Module):
     The residual (if any) is added by the block that holds the slot.
 
     Args:
-        dim: token width D.
-        ratio: hidden width as a fraction of ``dim``.
+        dim (int): token width D.
+        ratio (float): hidden width as a fraction of ``dim``. Defaults to 0.25.
 
     Shapes: (..., D) -> (..., D).
     """
 
-    def __init__(self, dim, ratio=0.25):
+    def __init__(self, dim: int, ratio: float = 0.25) -> None:
         super().__init__()
         hidden = int(dim * ratio)
         self.fc1 = nn.Linear(dim, hidden)
@@ -29,5 +30,5 @@ class Adapter(nn.Module):
         nn.init.zeros_(self.fc2.weight)
         nn.init.zeros_(self.fc2.bias)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.fc2(self.act(self.fc1(x)))

@@ -5,13 +5,16 @@ the tuning slots of the blocks, LoRA, prompts, the temporal embedding, the
 final norm, the classification head, or the pretrained rest. A method says
 which *trainable groups* learn; everything else gets ``requires_grad=False``.
 """
+from typing import Sequence
+
+from torch import nn
 
 SLOT_GROUPS = ('temporal_in_slot', 'temporal_slot', 'spatial_slot', 'mlp_slot')
 REPORT_GROUPS = SLOT_GROUPS + ('lora', 'prompt', 'temporal_embed', 'final_norm', 'head', 'pretrained')
 TRAINABLE_GROUPS = ('slots', 'lora', 'prompt', 'temporal_embed', 'final_norm', 'bias', 'all')
 
 
-def report_group(name):
+def report_group(name: str) -> str:
     """The report group of a parameter named as in ``model.named_parameters()``.
 
     Works on backbone names (``blocks.0.mlp_slot.fc1.weight``) and on full
@@ -34,7 +37,7 @@ def report_group(name):
     return 'pretrained'
 
 
-def is_trainable(name, trainable):
+def is_trainable(name: str, trainable: Sequence[str]) -> bool:
     """Whether the parameter ``name`` learns under the trainable groups ``trainable``."""
     if 'all' in trainable:
         return True
@@ -46,12 +49,12 @@ def is_trainable(name, trainable):
     return group in trainable
 
 
-def apply_freeze_policy(module, trainable):
+def apply_freeze_policy(module: nn.Module, trainable: Sequence[str]) -> None:
     """Set ``requires_grad`` of every parameter of ``module`` from ``trainable``.
 
     Args:
-        module: a backbone (the head lives outside it and always trains).
-        trainable: iterable of names from ``TRAINABLE_GROUPS``.
+        module (nn.Module): a backbone (the head lives outside it and always trains).
+        trainable (Sequence[str]): iterable of names from ``TRAINABLE_GROUPS``.
     """
     trainable = tuple(trainable)
     unknown = set(trainable) - set(TRAINABLE_GROUPS)

@@ -27,10 +27,9 @@ write the bases to memory; ``"auto"`` (default) takes Triton for CUDA tensors of
 Triton is installed (SiLU base activation, ``spline_order <= 5``), and the closed form otherwise.
 Both compute in float32 and give the same parameters, state-dict keys and output dtypes.
 """
-
 import importlib.util
 import math
-from typing import Sequence, Tuple, Type
+from typing import Any, Sequence, Tuple, Type
 
 import torch
 import torch.nn.functional as F
@@ -38,11 +37,11 @@ from torch import nn
 
 from .bspline import SplineLinear, cardinal_terms, cox_de_boor_bases, uniform_bspline_bases
 
-__all__ = ["KAN", "KANLinear"]
+__all__ = ['KAN', 'KANLinear']
 
-KAN_BACKENDS = ("auto", "triton", "torch")
+KAN_BACKENDS = ('auto', 'triton', 'torch')
 TRITON_MAX_ORDER = 5  # kan_kernels.MAX_TERMS truncated-power terms
-TRITON_INSTALLED = importlib.util.find_spec("triton") is not None
+TRITON_INSTALLED = importlib.util.find_spec('triton') is not None
 
 
 def _fused_kan_linear():
@@ -61,17 +60,19 @@ class KANLinear(nn.Module):
     checkpoint whose grid differs from the one the arguments build is refused on loading.
 
     Args:
-        in_features: input width.
-        out_features: output width.
-        grid_size: number of grid intervals inside ``grid_range``.
-        spline_order: B-spline order ``k`` (piecewise polynomials of degree ``k``).
-        grid_range: ``(lo, hi)`` of the uniform grid before extension.
-        base_activation: activation class of the base branch.
-        spline_input: ``"tanh"`` (squash inputs of the spline branch into ``grid_range``) or
-            ``"identity"`` (raw inputs; the spline term is zero outside the extended grid).
-        kan_backend: ``"auto"``, ``"triton"`` or ``"torch"`` (module docstring). ``"triton"`` needs
+        in_features (int): input width.
+        out_features (int): output width.
+        grid_size (int): number of grid intervals inside ``grid_range``. Defaults to 5.
+        spline_order (int): B-spline order ``k`` (piecewise polynomials of degree ``k``). Defaults to 3.
+        grid_range (Tuple[float, float]): ``(lo, hi)`` of the uniform grid before extension.
+            Defaults to ``(-1.0, 1.0)``.
+        base_activation (Type[nn.Module]): activation class of the base branch. Defaults to ``nn.SiLU``.
+        spline_input (str): ``"tanh"`` (squash inputs of the spline branch into ``grid_range``) or
+            ``"identity"`` (raw inputs; the spline term is zero outside the extended grid). Defaults to ``'tanh'``.
+        kan_backend (str): ``"auto"``, ``"triton"`` or ``"torch"`` (module docstring). ``"triton"`` needs
             the SiLU base activation, ``spline_order <= 5``, and CUDA tensors unless
             ``TRITON_INTERPRET=1`` is set; ``"auto"`` takes the closed form where these do not hold.
+            Defaults to ``'auto'``.
     """
 
     def __init__(
@@ -82,18 +83,18 @@ class KANLinear(nn.Module):
         spline_order: int = 3,
         grid_range: Tuple[float, float] = (-1.0, 1.0),
         base_activation: Type[nn.Module] = nn.SiLU,
-        spline_input: str = "tanh",
-        kan_backend: str = "auto",
-    ):
+        spline_input: str = 'tanh',
+        kan_backend: str = 'auto',
+    ) -> None:
         super().__init__()
-        if spline_input not in ("tanh", "identity"):
+        if spline_input not in ('tanh', 'identity'):
             raise ValueError(f"spline_input must be 'tanh' or 'identity', got {spline_input!r}")
         if kan_backend not in KAN_BACKENDS:
-            raise ValueError(f"kan_backend must be one of {KAN_BACKENDS}, got {kan_backend!r}")
-        if kan_backend == "triton" and base_activation is not nn.SiLU:
+            raise ValueError(f'kan_backend must be one of {KAN_BACKENDS}, got {kan_backend!r}')
+        if kan_backend == 'triton' and base_activation is not nn.SiLU:
             raise ValueError(f"kan_backend='triton' fuses the SiLU base activation, got {base_activation.__name__}; "
                              "use kan_backend='torch' or 'auto' for other activations")
-        if kan_backend == "triton" and spline_order > TRITON_MAX_ORDER:
+        if kan_backend == 'triton' and spline_order > TRITON_MAX_ORDER:
             raise ValueError(f"kan_backend='triton' takes spline_order up to {TRITON_MAX_ORDER}, got {spline_order}; "
                              "use kan_backend='torch' or 'auto' for higher orders")
         self.in_features = in_features
@@ -107,7 +108,7 @@ class KANLinear(nn.Module):
         h = (self.grid_range[1] - self.grid_range[0]) / grid_size
         grid = torch.arange(-spline_order, grid_size + spline_order + 1, dtype=torch.float64)
         grid = grid * h + self.grid_range[0]
-        self.register_buffer("grid", grid, persistent=True)
+        self.register_buffer('grid', grid, persistent=True)
         self.spline = cardinal_terms(spline_order)
         n_bases = grid_size + spline_order
         self.base_weight = nn.Parameter(torch.empty(out_features, in_features))
@@ -137,7 +138,7 @@ class KANLinear(nn.Module):
         """B-spline bases of the raw ``x`` (no squashing), in closed form.
 
         Args:
-            x: ``(..., in_features)``.
+            x (torch.Tensor): ``(..., in_features)``.
 
         Returns:
             ``(..., in_features, grid_size + spline_order)``; zero outside the extended grid.
@@ -151,10 +152,10 @@ class KANLinear(nn.Module):
 
     def runs_triton(self, x: torch.Tensor) -> bool:
         """Whether :meth:`forward` takes the Triton kernels for ``x`` (see ``kan_backend``)."""
-        if self.kan_backend == "torch":
+        if self.kan_backend == 'torch':
             return False
         supported_dtype = x.dtype in (torch.float32, torch.float16, torch.bfloat16)
-        if self.kan_backend == "auto":
+        if self.kan_backend == 'auto':
             return x.is_cuda and supported_dtype and self.fusable and TRITON_INSTALLED
         if not TRITON_INSTALLED:
             raise ImportError("kan_backend='triton' needs Triton, which comes with PyTorch's CUDA wheels "
@@ -166,7 +167,7 @@ class KANLinear(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(..., in_features) -> (..., out_features)``."""
-        squashed = self.spline_input == "tanh"
+        squashed = self.spline_input == 'tanh'
         scale, offset = self.positions(squashed)
         if self.runs_triton(x):
             y = _fused_kan_linear()(x.reshape(-1, self.in_features), self.base_weight, self.spline_weight,
@@ -182,15 +183,15 @@ class KANLinear(nn.Module):
         input and plain autograd, which keeps every intermediate. The baseline of the tests and of
         ``tools/analysis/benchmark.py --kan``; ``(..., in_features) -> (..., out_features)``."""
         lo, hi = self.grid_range
-        spline_x = lo + (hi - lo) * 0.5 * (torch.tanh(x) + 1.0) if self.spline_input == "tanh" else x
+        spline_x = lo + (hi - lo) * 0.5 * (torch.tanh(x) + 1.0) if self.spline_input == 'tanh' else x
         bases = cox_de_boor_bases(spline_x, self.grid, self.spline_order).flatten(-2)
         weight = self.scaled_spline_weight().flatten(1)
         return F.linear(self.base_activation(x), self.base_weight) + F.linear(bases, weight)
 
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:
         """Refuse a checkpoint whose knot vector differs from the one this layer computes with."""
         error_msgs = args[-1]
-        grid = state_dict.get(prefix + "grid")
+        grid = state_dict.get(prefix + 'grid')
         if grid is not None and (grid.shape != self.grid.shape or not torch.allclose(
                 grid.to(self.grid), self.grid, rtol=1e-9, atol=1e-12)):
             error_msgs.append(
@@ -201,10 +202,10 @@ class KANLinear(nn.Module):
 
     def extra_repr(self) -> str:
         return (
-            f"in_features={self.in_features}, out_features={self.out_features}, "
-            f"grid_size={self.grid_size}, spline_order={self.spline_order}, "
-            f"grid_range={self.grid_range}, spline_input={self.spline_input!r}, "
-            f"kan_backend={self.kan_backend!r}"
+            f'in_features={self.in_features}, out_features={self.out_features}, '
+            f'grid_size={self.grid_size}, spline_order={self.spline_order}, '
+            f'grid_range={self.grid_range}, spline_input={self.spline_input!r}, '
+            f'kan_backend={self.kan_backend!r}'
         )
 
 
@@ -215,10 +216,10 @@ class KAN(nn.Module):
     default ``grid_size=5, spline_order=3``. Extra keyword arguments go to every ``KANLinear``.
     """
 
-    def __init__(self, widths: Sequence[int], **kanlinear_kwargs):
+    def __init__(self, widths: Sequence[int], **kanlinear_kwargs: Any) -> None:
         super().__init__()
         if len(widths) < 2:
-            raise ValueError(f"KAN needs at least two widths, got {list(widths)}")
+            raise ValueError(f'KAN needs at least two widths, got {list(widths)}')
         self.layers = nn.ModuleList(
             KANLinear(i, o, **kanlinear_kwargs) for i, o in zip(widths[:-1], widths[1:])
         )

@@ -1,4 +1,7 @@
 """A KAN used directly as a tuning module in the full token width."""
+from typing import Any
+
+import torch
 from mmengine.registry import MODELS
 from torch import nn
 
@@ -15,12 +18,12 @@ class KANAdapter(nn.Module):
     Shapes: (..., D) -> (..., D).
     """
 
-    def __init__(self, dim, hidden=11, **kan_options):
+    def __init__(self, dim: int, hidden: int = 11, **kan_options: Any) -> None:
         super().__init__()
         self.kan = KAN([dim, hidden, dim], **kan_options)
         last = self.kan.layers[-1]
         nn.init.zeros_(last.base_weight)
         nn.init.zeros_(last.spline_weight)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.kan(x)

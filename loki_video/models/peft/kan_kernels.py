@@ -29,6 +29,7 @@ Tile sizes are fixed per kernel and widths (:data:`TILES`, :func:`_tiles`): ``tl
 at least 16, so narrower widths are padded by masks, with the padding weights loaded as zero.
 """
 import functools
+from typing import Callable, Optional
 
 import torch
 import triton
@@ -110,7 +111,7 @@ def _kan_forward_kernel(
         stride_yn, stride_yo,
         scale, offset, centre, a0, c0, a1, c1, a2, c2,
         SQUASH: tl.constexpr, K: tl.constexpr, TERMS: tl.constexpr, N_BASES: tl.constexpr,
-        BLOCK_N: tl.constexpr, BLOCK_I: tl.constexpr, BLOCK_O: tl.constexpr, PRECISION: tl.constexpr):
+        BLOCK_N: tl.constexpr, BLOCK_I: tl.constexpr, BLOCK_O: tl.constexpr, PRECISION: tl.constexpr) -> None:
     """``y[rows, outs]`` for one ``(BLOCK_N, BLOCK_O)`` tile."""
     rows = tl.program_id(0) * BLOCK_N + tl.arange(0, BLOCK_N)
     outs = tl.program_id(1) * BLOCK_O + tl.arange(0, BLOCK_O)
@@ -138,7 +139,7 @@ def _kan_grad_x_kernel(
         stride_co, stride_ci, stride_dn, stride_di,
         scale, offset, centre, a0, c0, a1, c1, a2, c2,
         SQUASH: tl.constexpr, K: tl.constexpr, TERMS: tl.constexpr, N_BASES: tl.constexpr,
-        BLOCK_N: tl.constexpr, BLOCK_I: tl.constexpr, BLOCK_O: tl.constexpr, PRECISION: tl.constexpr):
+        BLOCK_N: tl.constexpr, BLOCK_I: tl.constexpr, BLOCK_O: tl.constexpr, PRECISION: tl.constexpr) -> None:
     """``grad_x[rows, ins]`` for one ``(BLOCK_N, BLOCK_I)`` tile.
 
     ``dB_j/du = -K sum_l a_l (c_l - s)_+^(K-1) sign(u - centre_j)`` with ``s = |u - centre_j|``.
@@ -179,7 +180,7 @@ def _kan_grad_weight_kernel(
         stride_gn, stride_go, stride_xn, stride_xi,
         scale, offset, centre, a0, c0, a1, c1, a2, c2,
         SQUASH: tl.constexpr, K: tl.constexpr, TERMS: tl.constexpr, N_BASES: tl.constexpr,
-        BLOCK_N: tl.constexpr, BLOCK_I: tl.constexpr, BLOCK_O: tl.constexpr, PRECISION: tl.constexpr):
+        BLOCK_N: tl.constexpr, BLOCK_I: tl.constexpr, BLOCK_O: tl.constexpr, PRECISION: tl.constexpr) -> None:
     """``partial[split, j, outs, ins] = sum over the split's rows of grad_y[:, outs]^T feature_j[:, ins]``.
 
     ``feature_j`` is ``B_j(u(x))`` for ``j < N_BASES`` and ``silu(x)`` for ``j == N_BASES``;
@@ -210,7 +211,7 @@ def _kan_grad_weight_kernel(
 def _kan_weight_grads_kernel(
         partial_ptr, spline_ptr, scaler_ptr, grad_base_ptr, grad_spline_ptr, grad_scaler_ptr, splits, n_in, n_out,
         stride_so, stride_si, stride_sj, stride_co, stride_ci,
-        N_BASES: tl.constexpr, BLOCK_O: tl.constexpr, BLOCK_I: tl.constexpr):
+        N_BASES: tl.constexpr, BLOCK_O: tl.constexpr, BLOCK_I: tl.constexpr) -> None:
     """The weight gradients of one ``(BLOCK_O, BLOCK_I)`` tile from ``partial``, its splits summed in order:
     ``grad_base = G[N_BASES]``, ``grad_spline[..., j] = G[j] * scaler`` and ``grad_scaler = sum_j G[j] spline[..., j]``
     with ``G`` the gradient of the scaled weight ``spline * scaler``. Outputs contiguous."""
@@ -254,7 +255,9 @@ def _precision():
     return 'ieee' if torch.get_float32_matmul_precision() == 'highest' else 'tf32'
 
 
-def kan_forward(x, base_weight, spline_weight, spline_scaler, y, spline_order, scale, offset, squash, launch):
+def kan_forward(x: torch.Tensor, base_weight: torch.Tensor, spline_weight: torch.Tensor, spline_scaler: torch.Tensor,
+                y: torch.Tensor, spline_order: int, scale: float, offset: float, squash: bool,
+                launch: Callable) -> None:
     """Fill ``y (N, O)`` with the layer's output for ``x (N, I)``; ``launch(kernel)`` wraps each kernel
     (``torch.library.wrap_triton`` inside a custom op)."""
     n, n_in = x.shape
@@ -270,8 +273,10 @@ def kan_forward(x, base_weight, spline_weight, spline_scaler, y, spline_order, s
         num_warps=warps)
 
 
-def kan_backward(grad_y, x, base_weight, spline_weight, spline_scaler, grad_x, grad_base, grad_spline, grad_scaler,
-                 spline_order, scale, offset, squash, launch):
+def kan_backward(grad_y: torch.Tensor, x: torch.Tensor, base_weight: torch.Tensor, spline_weight: torch.Tensor,
+                 spline_scaler: torch.Tensor, grad_x: Optional[torch.Tensor], grad_base: Optional[torch.Tensor],
+                 grad_spline: Optional[torch.Tensor], grad_scaler: Optional[torch.Tensor], spline_order: int,
+                 scale: float, offset: float, squash: bool, launch: Callable) -> None:
     """Fill ``grad_x`` (like ``x``) and the contiguous weight gradients ``grad_base (O, I)``,
     ``grad_spline (O, I, n_bases)`` and ``grad_scaler (O, I)`` for ``grad_y (N, O)``."""
     n, n_in = x.shape

@@ -61,7 +61,7 @@ def _kan_linear_backward_fake(grad_y, x, base_weight, spline_weight, spline_scal
     return _empty_gradients(x, base_weight, spline_weight, spline_scaler)
 
 
-def _setup_context(ctx, inputs, output):
+def _setup_context(ctx, inputs, output) -> None:
     x, base_weight, spline_weight, spline_scaler, spline_order, scale, offset, squash, _ = inputs
     ctx.save_for_backward(x, base_weight, spline_weight, spline_scaler)
     ctx.geometry = (spline_order, scale, offset, squash)
@@ -75,7 +75,9 @@ def _backward(ctx, grad_y):
 kan_linear.register_autograd(_backward, setup_context=_setup_context)
 
 
-def fused_kan_linear(x, base_weight, spline_weight, spline_scaler, spline_order, scale, offset, squash):
+def fused_kan_linear(x: torch.Tensor, base_weight: torch.Tensor, spline_weight: torch.Tensor,
+                     spline_scaler: torch.Tensor, spline_order: int, scale: float, offset: float,
+                     squash: bool) -> torch.Tensor:
     """:func:`kan_linear` with the closed form's output dtype: the autocast dtype under autocast (as a
     matmul's), else ``x``'s. ``x (N, I) -> (N, O)``."""
     device = x.device.type
@@ -83,6 +85,6 @@ def fused_kan_linear(x, base_weight, spline_weight, spline_scaler, spline_order,
         raise RuntimeError(
             "kan_backend='triton' got a CPU tensor: the Triton kernels run on CUDA devices; use "
             "kan_backend='auto' (Triton on CUDA, the closed form elsewhere) or 'torch', or set "
-            'TRITON_INTERPRET=1 before starting Python to run them in Triton\'s interpreter (slow; for tests)')
+            "TRITON_INTERPRET=1 before starting Python to run them in Triton's interpreter (slow; for tests)")
     out_dtype = torch.get_autocast_dtype(device) if torch.is_autocast_enabled(device) else x.dtype
     return kan_linear(x, base_weight, spline_weight, spline_scaler, spline_order, scale, offset, squash, out_dtype)

@@ -1,4 +1,7 @@
 """LoKi: a low-dimensional KAN between a linear encoder and decoder."""
+from typing import Any
+
+import torch
 from mmengine.registry import MODELS
 from torch import nn
 
@@ -14,15 +17,15 @@ class LoKi(nn.Module):
     computes exactly what the pretrained one does.
 
     Args:
-        dim: token width D.
-        r1: encoder width as a fraction of D.
-        r2: KAN hidden width as a fraction of the encoder width.
-        **kan_options: passed to every KANLinear (grid_size, spline_order, ...).
+        dim (int): token width D.
+        r1 (float): encoder width as a fraction of D. Defaults to 1 / 8.
+        r2 (float): KAN hidden width as a fraction of the encoder width. Defaults to 1 / 8.
+        **kan_options (dict): passed to every KANLinear (grid_size, spline_order, ...).
 
     Shapes: (..., D) -> (..., D).
     """
 
-    def __init__(self, dim, r1=1 / 8, r2=1 / 8, **kan_options):
+    def __init__(self, dim: int, r1: float = 1 / 8, r2: float = 1 / 8, **kan_options: Any) -> None:
         super().__init__()
         low = max(1, round(dim * r1))
         hidden = max(1, round(low * r2))
@@ -32,5 +35,5 @@ class LoKi(nn.Module):
         nn.init.zeros_(self.decoder.weight)
         nn.init.zeros_(self.decoder.bias)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decoder(self.kan(self.encoder(x)))

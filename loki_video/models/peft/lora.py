@@ -1,5 +1,6 @@
 """LoRA on a linear projection, with merge/unmerge for free inference."""
 import math
+from typing import Any
 
 import torch
 from torch import nn
@@ -15,18 +16,18 @@ class LoRALinear(nn.Linear):
 
     Args:
         in_features, out_features, bias: as ``nn.Linear``.
-        rank: r.
-        alpha: the update is scaled by ``alpha / rank``.
-        dropout: dropout on the LoRA input.
-        num_splits: number of output parts with their own update (3 for qkv).
+        rank (int): r. Defaults to 4.
+        alpha (float): the update is scaled by ``alpha / rank``. Defaults to 4.0.
+        dropout (float): dropout on the LoRA input. Defaults to 0.2.
+        num_splits (int): number of output parts with their own update (3 for qkv). Defaults to 1.
 
     Parameters: ``lora_A`` (num_splits * r, in), ``lora_B`` (out, r), so
     4 projections of 768 at rank 4 add 24,576 parameters per block.
     Shapes: (..., in) -> (..., out).
     """
 
-    def __init__(self, in_features, out_features, bias=True, rank=4, alpha=4.0,
-                 dropout=0.2, num_splits=1):
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, rank: int = 4, alpha: float = 4.0,
+                 dropout: float = 0.2, num_splits: int = 1) -> None:
         super().__init__(in_features, out_features, bias=bias)
         if out_features % num_splits:
             raise ValueError(f'out_features={out_features} is not divisible by num_splits={num_splits}')
@@ -40,7 +41,7 @@ class LoRALinear(nn.Linear):
         self.merged = False
 
     @classmethod
-    def from_linear(cls, linear, **lora_options):
+    def from_linear(cls, linear: nn.Linear, **lora_options: Any) -> 'LoRALinear':
         """Wrap an existing ``nn.Linear``, sharing its weight and bias tensors."""
         lora = cls(linear.in_features, linear.out_features, bias=linear.bias is not None,
                    **lora_options)
@@ -48,13 +49,13 @@ class LoRALinear(nn.Linear):
         lora.bias = linear.bias
         return lora.to(linear.weight.device)
 
-    def delta_weight(self):
+    def delta_weight(self) -> torch.Tensor:
         """The dense update ``s * blockdiag(B_i) A`` of shape (out, in)."""
         a = self.lora_A.view(self.num_splits, self.rank, self.in_features)
         b = self.lora_B.view(self.num_splits, -1, self.rank)
         return torch.bmm(b, a).reshape(self.out_features, self.in_features) * self.scaling
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = super().forward(x)
         if self.merged:
             return y
@@ -65,24 +66,24 @@ class LoRALinear(nn.Linear):
         return y + update * self.scaling
 
     @torch.no_grad()
-    def merge(self):
+    def merge(self) -> None:
         """Fold the update into ``weight`` so inference costs one matmul."""
         if not self.merged:
             self.weight += self.delta_weight()
             self.merged = True
 
     @torch.no_grad()
-    def unmerge(self):
+    def unmerge(self) -> None:
         """Undo :meth:`merge` (to train again)."""
         if self.merged:
             self.weight -= self.delta_weight()
             self.merged = False
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f'{super().extra_repr()}, rank={self.rank}, splits={self.num_splits}'
 
 
-def add_lora_to_attention(attention, **lora_options):
+def add_lora_to_attention(attention: nn.Module, **lora_options: Any) -> None:
     """Replace a timm ``Attention``'s ``qkv`` and ``proj`` with LoRA versions (W_q, W_k, W_v, W_o)."""
     attention.qkv = LoRALinear.from_linear(attention.qkv, num_splits=3, **lora_options)
     attention.proj = LoRALinear.from_linear(attention.proj, num_splits=1, **lora_options)

@@ -1,10 +1,12 @@
 """Parameter counts by report group (:func:`~.freeze_policy.report_group`) and their table."""
 from collections import OrderedDict
 
+from torch import nn
+
 from .freeze_policy import REPORT_GROUPS, report_group
 
 
-def count_parameters(model):
+def count_parameters(model: nn.Module) -> dict:
     """Total and tunable parameter counts, overall and per report group.
 
     Returns:
@@ -22,7 +24,7 @@ def count_parameters(model):
                 groups=groups)
 
 
-def format_parameter_report(counts):
+def format_parameter_report(counts: dict) -> str:
     """A fixed-width table of :func:`count_parameters` output."""
     lines = [f'{"group":<18}{"total":>14}{"tunable":>14}']
     for group, c in counts['groups'].items():

@@ -54,6 +54,6 @@ def test_dataset_reads_the_listed_videos_in_order(cockatoo, real_video, tmp_path
     plain = RobustVideoDataset(str(tmp_path / 'list.txt'), pipeline, test_mode=True)
     assert type(plain.pipeline.transforms[2]).__name__ == 'DecordDecode'
     assert not plain.get_data_info(0)['exact_decode']
-    with pytest.raises(ValueError, match="exact_decode_list needs VideoInit instead of DecordInit"):
+    with pytest.raises(ValueError, match='exact_decode_list needs VideoInit instead of DecordInit'):
         RobustVideoDataset(str(tmp_path / 'list.txt'), [dict(type='DecordInit', io_backend='petrel')],
                            exact_decode_list=str(tmp_path / 'list.exact.txt'))

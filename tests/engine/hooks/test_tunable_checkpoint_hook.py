@@ -7,7 +7,6 @@ import open_clip
 import pytest
 import torch
 from safetensors.torch import save_file
-from torch import nn
 
 from loki_video.checkpoints import CheckpointMismatchError, convert_to_backbone, file_sha256, frozen_sha256
 from loki_video.checkpoints.formats import read_state_dict
@@ -15,7 +14,7 @@ from loki_video.checkpoints.tunable import extract_state_dict
 from loki_video.config import load_config
 from loki_video.engine.hooks import TunableCheckpointHook
 
-from checkpoint_samples import AIM_SLOTS, aim_official_checkpoint
+from checkpoint_samples import AIM_SLOTS, VisualOnly, aim_official_checkpoint
 from tiny_runner import make_runner, write_pretrained
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -85,17 +84,6 @@ def test_checkpoints_bound_to_the_file_before_the_digest_existed_still_load(tiny
     tiny_cfg.model.backbone.pretrained = write_pretrained(tmp_path / 'other.pth', seed=1)
     with pytest.raises(RuntimeError, match=f"file sha256 {record['pretrained_sha256']}"):
         TunableCheckpointHook().after_load_checkpoint(make_runner(tiny_cfg), checkpoint)
-
-
-class VisualOnly(nn.Module):
-    """A CLIP image tower under ``visual``: its archive's keys read ``visual.*`` as OpenAI's do."""
-
-    def __init__(self, visual):
-        super().__init__()
-        self.visual = visual
-
-    def forward(self, x):
-        return self.visual(x)
 
 
 def same_weights_in_two_layouts(folder, backbone):
