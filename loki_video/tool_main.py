@@ -4,7 +4,8 @@ Each script under ``tools/`` ends with ``run_main(main)``. A user's mistake is a
 :data:`USER_ERRORS`: a missing or misnamed file, a wrong value, an unknown registry type, a checkpoint
 that does not fit the model (the project's checks word these to name the file or key and the fix),
 and a config key that the class it configures does not take (:func:`explain_unexpected_argument`
-names the key path, the class, the closest argument and all it accepts). It is printed as
+names the key path, the class, the closest argument and all it accepts); so is a run stopped by a
+checkpoint it could not write or by a non-finite loss (the message says what to resume from). It is printed as
 ``<tool>: <message>`` on stderr and the tool exits with status 1. ``--debug`` anywhere on the
 command line (taken out before the tool reads its arguments) shows the full traceback instead. Any
 other exception is a fault of the tool and keeps its traceback.
@@ -71,12 +72,14 @@ def user_message(error: BaseException) -> Optional[str]:
     """The line to print for ``error`` if it is a user's mistake (module docstring), else None. Imports
     what it needs only here, so that light tools stay light."""
     from .checkpoints import CheckpointMismatchError
+    from .checkpoints.atomic_write import CheckpointWriteError
+    from .engine.hooks.non_finite_loss_hook import NonFiniteLossError
     if isinstance(error, TypeError):
         from .config import last_loaded_config
         return explain_unexpected_argument(error, last_loaded_config())
     if isinstance(error, KeyError) and error.args:
         return str(error.args[0])
-    if isinstance(error, USER_ERRORS + (CheckpointMismatchError, )):
+    if isinstance(error, USER_ERRORS + (CheckpointMismatchError, CheckpointWriteError, NonFiniteLossError)):
         return str(error)
     return None
 

@@ -2,11 +2,15 @@
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp] [--no-validate] [--tensorboard]
         [--auto-scale-lr] [--seed N] [--deterministic] [--full-checkpoint] [--compile]
+        [--checkpoint-iters N] [--checkpoint-minutes M]
         [--cfg-options KEY=VALUE ...] [--launcher {none,pytorch,slurm,mpi}]
 
 Several processes: tools/dist_train.sh (torchrun) or tools/slurm_train.sh; see docs/training.md.
+A worker that torchrun restarts (MAX_RESTARTS=N) or a job that slurm requeues resumes from the
+newest checkpoint by itself; see docs/reliability.md.
 """
 import argparse
+import os
 
 from mmengine.device import get_device
 
@@ -16,6 +20,10 @@ from loki_video.engine.launcher import close_launcher, parse_run_args, setup_lau
 from loki_video.engine.preflight import check_before_building, warn_random_frozen_backbone
 from loki_video.engine.run_setup import build_runner, set_work_dir
 from loki_video.tool_main import run_main
+
+RESTART_COUNTS = ('TORCHELASTIC_RESTART_COUNT', 'SLURM_RESTART_COUNT')  # set by torchrun, slurm on a restart
+AMP_WRAPPERS = dict(OptimWrapper='AmpOptimWrapper', AmpOptimWrapper='AmpOptimWrapper',
+                    FiniteOptimWrapper='FiniteAmpOptimWrapper', FiniteAmpOptimWrapper='FiniteAmpOptimWrapper')
 
 
 def parse_args():
@@ -36,6 +44,12 @@ def parse_args():
     parser.add_argument('--tensorboard', action='store_true',
                         help='also write TensorBoard event files to WORK_DIR/<run>/vis_data '
                              '(pip install -e ".[tensorboard]")')
+    parser.add_argument('--checkpoint-iters', type=int, metavar='N',
+                        help='also save a checkpoint every N iterations within epochs '
+                             '(default_hooks.checkpoint.interval_iters; only the newest mid-epoch one is kept)')
+    parser.add_argument('--checkpoint-minutes', type=float, metavar='M',
+                        help='also save a checkpoint every M minutes within epochs (default_hooks.checkpoint.'
+                             'interval_minutes, 30 in the runtime configs; 0: per epoch only)')
     parser.add_argument('--full-checkpoint', action='store_true',
                         help='save every weight, not only the tunable ones (checkpoint_cfg.mode=full)')
     return parse_run_args(parser, cfg_options_example='train_dataloader.batch_size=4')
@@ -55,6 +69,23 @@ def add_tensorboard(cfg):
     visualizer.vis_backends = backends
 
 
+def set_mid_epoch_checkpoints(cfg, iters, minutes):
+    """Set the checkpoint hook's mid-epoch intervals; a ``DefaultSampler`` becomes the
+    ``ResumableSampler`` they need (the same order)."""
+    checkpoint = cfg.default_hooks.get('checkpoint') or {}
+    if checkpoint.get('type') != 'SafeCheckpointHook':
+        raise ValueError('--checkpoint-iters/--checkpoint-minutes need default_hooks.checkpoint.type '
+                         f"'SafeCheckpointHook', the config has {checkpoint.get('type')!r}")
+    for key, value in (('interval_iters', iters), ('interval_minutes', minutes)):
+        if value is not None:
+            if value < 0:
+                raise ValueError(f'--checkpoint-{key[9:]} must be >= 0 (0: no mid-epoch checkpoints), not {value}')
+            checkpoint[key] = value
+    sampler = cfg.train_dataloader.get('sampler') or {}
+    if sampler.get('type') == 'DefaultSampler':
+        sampler.type = 'ResumableSampler'
+
+
 def merge_args(cfg, args):
     """Apply the command-line options to ``cfg`` (after ``--cfg-options``: explicit options win)."""
     set_work_dir(cfg, args.work_dir, args.config)
@@ -64,12 +95,17 @@ def merge_args(cfg, args):
         if get_device() == 'cpu':
             raise ValueError('--amp needs a GPU (or NPU/MLU): mixed precision is not available on CPU')
         wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-        if wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
-            raise ValueError(f'--amp needs optim_wrapper.type OptimWrapper, the config has {wrapper}')
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        if wrapper not in AMP_WRAPPERS:
+            raise ValueError(f'--amp needs optim_wrapper.type one of {", ".join(AMP_WRAPPERS)}, '
+                             f'the config has {wrapper}')
+        cfg.optim_wrapper.type = AMP_WRAPPERS[wrapper]
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     if args.compile:
         cfg.compile = cfg.get('compile') or True  # keeps a dict of torch.compile options from the config
+    if args.checkpoint_iters is not None or args.checkpoint_minutes is not None:
+        set_mid_epoch_checkpoints(cfg, args.checkpoint_iters, args.checkpoint_minutes)
+    if args.resume is None and any(int(os.environ.get(name) or 0) > 0 for name in RESTART_COUNTS):
+        args.resume = 'auto'  # restarted by torchrun or requeued by slurm: go on from the newest checkpoint
     if args.resume is not None:
         cfg.resume = True
         cfg.load_from = None if args.resume == 'auto' else args.resume

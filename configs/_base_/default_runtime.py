@@ -9,14 +9,18 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=20, ignore_last=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=1, save_best='auto', max_keep_ckpts=3),
+    # Atomic saves (never a half-written file), and a mid-epoch checkpoint every 30 minutes as well
+    # (iter_<N>.pth, only the newest kept): loki_video.engine.hooks.SafeCheckpointHook.
+    checkpoint=dict(type='SafeCheckpointHook', interval=1, save_best='auto', max_keep_ckpts=3, interval_minutes=30),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     sync_buffers=dict(type='SyncBuffersHook'),
-    # What every run needs (loki_video.engine.hooks): the parameter report, per-epoch seeding and
-    # tunable-only checkpoints bound to the frozen weights' SHA-256.
+    # What every run needs (loki_video.engine.hooks): the parameter report, seeding by position in
+    # the run, tunable-only checkpoints bound to the frozen weights' SHA-256, and a stop at the first
+    # non-finite loss (action='skip' counts and skips instead; optim_wrapper FiniteOptimWrapper).
     parameter_report=dict(type='ParameterReportHook'),
     epoch_seed=dict(type='EpochSeedHook'),
-    tunable_checkpoint=dict(type='TunableCheckpointHook'))
+    tunable_checkpoint=dict(type='TunableCheckpointHook'),
+    non_finite=dict(type='NonFiniteLossHook', action='stop', max_consecutive=5))
 
 runner_type = 'LokiVideoRunner'  # mmengine's Runner with a short log (loki_video.engine.runner)
 custom_hooks = [dict(type='BadSampleReportHook')]  # unreadable videos skipped (train) or excluded (val/test)

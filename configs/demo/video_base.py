@@ -56,7 +56,7 @@ def video_loader(split, pipeline, shuffle):
         # competes with the model and halves the speed.
         num_workers=0,
         persistent_workers=False,
-        sampler=dict(type='DefaultSampler', shuffle=shuffle),
+        sampler=dict(type='ResumableSampler', shuffle=shuffle),  # DefaultSampler that resumes mid-epoch
         dataset=dict(ann_file=f'{data_root}/{split}_list.txt', data_prefix=dict(video=data_root),
                      pipeline=pipeline))
 
@@ -70,6 +70,7 @@ train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 optim_wrapper = dict(
+    type='FiniteOptimWrapper',
     optimizer=dict(type='AdamW', lr=1e-2, weight_decay=0.01),
     # The temporal embedding starts at zero and is what tells frames apart in time.
     paramwise_cfg=dict(custom_keys={'temporal_embed': dict(lr_mult=10.0, decay_mult=0.0)}))

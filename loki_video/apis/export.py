@@ -4,11 +4,13 @@ A tunable-only checkpoint needs the model built from its pretrained file. mmacti
 ``init_recognizer``, ``load_from`` of other codebases and plain ``torch.load`` users do not do
 that; a full checkpoint (``state_dict`` holding every tensor) works with all of them.
 """
-import os
+import io
 import os.path as osp
 from typing import Optional
 
 import torch
+
+from loki_video.checkpoints.atomic_write import write_atomically
 
 from .inference import init_model
 
@@ -30,11 +32,13 @@ def export_checkpoint(config: str, checkpoint: str, out: str, cfg_options: Optio
     state_dict = {key: value.detach().contiguous() for key, value in model.state_dict().items()}
     source = dict(config=str(config) if not hasattr(config, 'filename') else str(config.filename),
                   checkpoint=osp.abspath(str(checkpoint)))
-    os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
     if str(out).endswith('.safetensors'):
-        from safetensors.torch import save_file
-        save_file(state_dict, str(out), metadata=dict(format='pt', **source))
+        from safetensors.torch import save
+        data = save(state_dict, metadata=dict(format='pt', **source))
     else:
+        buffer = io.BytesIO()
         torch.save(dict(state_dict=state_dict, meta=dict(tunable_checkpoint=dict(mode='full'), exported_from=source)),
-                   out)
+                   buffer)
+        data = buffer.getvalue()
+    write_atomically(out, data)
     return len(state_dict)

@@ -18,7 +18,6 @@ from pathlib import Path
 import mmaction
 import mmengine
 import numpy as np
-import pytest
 import torch
 
 from loki_video.checkpoints import frozen_sha256
@@ -27,54 +26,13 @@ from loki_video.config import build_model, load_config
 from loki_video.datasets.synthetic_actions import generate_dataset
 from loki_video.models.peft.freeze_policy import report_group
 
-from tiny_runner import TINY_CONFIG, write_pretrained
+from tiny_runner import ROOT, run_tool, state_dict_of
 
-ROOT = Path(__file__).resolve().parents[2]
-
-CONFIG = """_base_ = ['{base}']
-model = dict(backbone=dict(pretrained='{pretrained}'))
-train_dataloader = dict(dataset=dict(data_root='{data_root}'))
-val_dataloader = dict(dataset=dict(data_root='{data_root}'))
-test_dataloader = dict(dataset=dict(data_root='{data_root}'))
-"""
 PAUSED_CONFIG = """_base_ = ['{base}']
-custom_imports = dict(imports=['loki_video.models', 'loki_video.engine', 'pause_hook'],
+custom_imports = dict(imports=['loki_video.models', 'loki_video.engine', 'fault_injection'],
                       allow_failed_imports=False)
 custom_hooks = [dict(type='PauseHook', epoch=1, iteration=1, marker='{marker}')]
 """
-
-
-def run_tool(*args, timeout=180, check=True, env=None):
-    """Run a tool from the repository root; returns the CompletedProcess (stdout and stderr merged)."""
-    result = subprocess.run([*args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            timeout=timeout, env=env)
-    if check and result.returncode != 0:
-        raise AssertionError(f'{args} failed ({result.returncode}):\n{result.stdout[-5000:]}')
-    return result
-
-
-def state_dict_of(path):
-    return safe_torch_load(str(path))['state_dict']
-
-
-@pytest.fixture(scope='module')
-def workspace(tmp_path_factory):
-    """Synthetic videos (8 classes: 16 train, 8 val, 8 test), a pretrained tiny backbone and a config."""
-    root = tmp_path_factory.mktemp('tools')
-    generate_dataset(str(root / 'data'), dict(train=2, val=1, test=1), num_frames=16, size=(32, 32))
-    pretrained = write_pretrained(root / 'pretrained_tiny.pth')
-    config = root / 'tiny.py'
-    config.write_text(CONFIG.format(base=TINY_CONFIG, pretrained=pretrained, data_root=root / 'data'))
-    return root, config, pretrained
-
-
-@pytest.fixture(scope='module')
-def trained(workspace):
-    """Work dir of an uninterrupted 2-epoch run."""
-    root, config, _ = workspace
-    work_dir = root / 'uninterrupted'
-    run_tool(sys.executable, 'tools/train.py', str(config), '--work-dir', str(work_dir))
-    return work_dir
 
 
 def test_checkpoints_hold_tunable_weights_and_the_frozen_weights_digest(trained, workspace):
@@ -91,7 +49,9 @@ def test_checkpoints_hold_tunable_weights_and_the_frozen_weights_digest(trained,
     assert {'optimizer', 'param_schedulers', 'message_hub'} <= set(checkpoint)
 
 
-def test_resume_after_kill_repeats_the_uninterrupted_run(trained, workspace):
+def test_resume_from_a_mid_epoch_checkpoint_after_a_kill_repeats_the_uninterrupted_run_bitwise(trained, workspace):
+    """Killed in epoch 2 (after its batch 2 of 4) with a checkpoint every iteration, resumed by
+    --resume: the run goes on with batch 2 of epoch 2 and ends with the uninterrupted run's weights."""
     root, config, _ = workspace
     work_dir = root / 'killed'
     marker = root / 'paused'
@@ -99,7 +59,8 @@ def test_resume_after_kill_repeats_the_uninterrupted_run(trained, workspace):
     paused_config.write_text(PAUSED_CONFIG.format(base=config, marker=marker))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(Path(__file__).parent), os.environ.get('PYTHONPATH', '')]))
     with open(root / 'killed.log', 'w') as log:
-        process = subprocess.Popen([sys.executable, 'tools/train.py', str(paused_config), '--work-dir', str(work_dir)],
+        process = subprocess.Popen([sys.executable, 'tools/train.py', str(paused_config), '--work-dir', str(work_dir),
+                                    '--checkpoint-iters', '1'],
                                    cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.time() + 120
         while not marker.exists() and process.poll() is None and time.time() < deadline:
@@ -107,14 +68,17 @@ def test_resume_after_kill_repeats_the_uninterrupted_run(trained, workspace):
         process.send_signal(signal.SIGKILL)
         process.wait()
     assert marker.exists(), (root / 'killed.log').read_text()[-3000:]
-    assert (work_dir / 'epoch_1.pth').exists() and not (work_dir / 'epoch_2.pth').exists()
+    # The pause comes before the checkpoint of iteration 6: iteration 5 (epoch 2, batch 1) is the newest.
+    assert sorted(p.name for p in work_dir.glob('*.pth')) == ['epoch_1.pth', 'iter_5.pth']
+    assert (work_dir / 'last_checkpoint').read_text() == str(work_dir / 'iter_5.pth')
 
     resumed = run_tool(sys.executable, 'tools/train.py', str(config), '--work-dir', str(work_dir), '--resume')
-    assert 'resumed epoch: 1' in resumed.stdout
+    assert 'resumed epoch: 1, iter: 5' in resumed.stdout and 'resuming epoch 2 after its batch 1' in resumed.stdout
+    assert re.search(r'Epoch\(train\) +\[2\]\[3/3\]', resumed.stdout), resumed.stdout[-3000:]
+    assert sorted(p.name for p in work_dir.glob('*.pth')) == ['epoch_1.pth', 'epoch_2.pth']  # iter_5 replaced
     expected, actual = state_dict_of(trained / 'epoch_2.pth'), state_dict_of(work_dir / 'epoch_2.pth')
     assert expected.keys() == actual.keys()
-    max_diff = max((expected[k].double() - actual[k].double()).abs().max().item() for k in expected)
-    assert max_diff <= 1e-6
+    assert all(torch.equal(expected[key], actual[key]) for key in expected)
 
 
 def test_mmaction2_train_tool_and_our_test_tool_read_a_pretrained_path_under_home(workspace, tmp_path):

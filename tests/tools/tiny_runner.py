@@ -1,15 +1,33 @@
-"""Test support for the tiny video config: a pretrained backbone file and a stand-in for the Runner."""
+"""Test support for the tiny video config: a pretrained backbone file, a stand-in for the Runner,
+running the tools and reading what they save."""
+import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 
 import torch
 from mmaction.structures import ActionDataSample
 
+from loki_video.checkpoints.safe_read import safe_torch_load
 from loki_video.config import build_model
 from loki_video.models.backbones import TunableViT
 from loki_video.models.peft.freeze_policy import report_group
 
 TINY_CONFIG = Path(__file__).resolve().parent / 'configs' / 'tiny_video.py'
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_tool(*args, timeout=180, check=True, env=None):
+    """Run a tool from the repository root; returns the CompletedProcess (stdout and stderr merged)."""
+    result = subprocess.run([*args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            timeout=timeout, env=env)
+    if check and result.returncode != 0:
+        raise AssertionError(f'{args} failed ({result.returncode}):\n{result.stdout[-5000:]}')
+    return result
+
+
+def state_dict_of(path):
+    """The ``state_dict`` of a checkpoint file."""
+    return safe_torch_load(str(path))['state_dict']
 
 
 def write_pretrained(path, seed=0):

@@ -7,7 +7,7 @@ train_dataloader = dict(
     batch_size=8,  # per GPU; 8 GPUs give the recipes' total batch of 64
     num_workers=8,
     persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    sampler=dict(type='ResumableSampler', shuffle=True),  # DefaultSampler that resumes mid-epoch
     dataset=dict(type=dataset_type))
 val_dataloader = dict(train_dataloader, sampler=dict(type='DefaultSampler', shuffle=False),
                       dataset=dict(type=dataset_type, test_mode=True))

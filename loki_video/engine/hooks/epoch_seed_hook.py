@@ -7,7 +7,8 @@ generator states than the uninterrupted run, in the main process (dropout, drop 
 workers (augmentation), whose states persistent workers carry from epoch to epoch.
 :class:`EpochSeedHook` seeds:
 
-* the main process before every training iteration, from ``(seed, epoch, iteration in epoch)``;
+* the main process before every training iteration, from ``(seed, iteration)`` (the run's
+  iteration count, so a run resumed mid-epoch draws what the uninterrupted one drew);
 * every training sample's pipeline, in whichever process runs it, from ``(seed, epoch, sample
   index)`` (:class:`SampleSeededPipeline`; the epoch reaches persistent workers through shared
   memory).
@@ -92,5 +93,5 @@ class EpochSeedHook(Hook):
 
     def before_train_iter(self, runner: Runner, batch_idx: int, data_batch: Optional[dict] = None) -> None:
         randomness = runner.cfg.get('randomness') or {}
-        set_random_seed(derived_seed(runner.seed, runner.epoch, batch_idx),
+        set_random_seed(derived_seed(runner.seed, runner.iter),
                         diff_rank_seed=randomness.get('diff_rank_seed', False))

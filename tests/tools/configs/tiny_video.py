@@ -31,7 +31,7 @@ test_pipeline = [
 def loader(split, pipeline, shuffle):
     return dict(
         batch_size=4, num_workers=0, persistent_workers=False,
-        sampler=dict(type='DefaultSampler', shuffle=shuffle),
+        sampler=dict(type='ResumableSampler', shuffle=shuffle),  # DefaultSampler that resumes mid-epoch
         dataset=dict(type='RobustVideoDataset', data_root=data_root, ann_file=f'{split}_list.txt',
                      data_prefix=dict(video=''), pipeline=pipeline, test_mode=not shuffle))
 
@@ -45,7 +45,7 @@ test_evaluator = val_evaluator
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=2, val_interval=1)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
-optim_wrapper = dict(optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05))
+optim_wrapper = dict(type='FiniteOptimWrapper', optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1, convert_to_iter_based=True),
     dict(type='CosineAnnealingLR', eta_min=1e-4, by_epoch=True, begin=1, end=2, convert_to_iter_based=True)]

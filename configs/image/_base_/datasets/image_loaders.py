@@ -17,7 +17,7 @@ train_dataloader = dict(
     batch_size=32,
     num_workers=4,
     persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    sampler=dict(type='ResumableSampler', shuffle=True),  # DefaultSampler that resumes mid-epoch
     dataset=dict(type='CheckedDataset'))
 val_dataloader = dict(
     batch_size=64,

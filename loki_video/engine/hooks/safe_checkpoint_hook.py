@@ -1,0 +1,150 @@
+"""mmengine's ``CheckpointHook`` that never leaves a half-written checkpoint and also saves mid-epoch.
+
+* Files: every checkpoint goes through ``backend_args=dict(backend='atomic_local')``
+  (:mod:`loki_video.checkpoints.atomic_write`: temporary file, fsync, rename) and
+  ``last_checkpoint`` is written the same way; checkpoints that are no longer kept (``max_keep_ckpts``,
+  the previous ``best_*``, the previous mid-epoch one) are removed only after the new one is
+  complete. A kill at any moment leaves the previous checkpoints and ``last_checkpoint`` valid.
+* Mid-epoch: ``interval_iters`` and ``interval_minutes`` save ``iter_<N>.pth`` within epochs as
+  well; only the newest is kept, and the next epoch checkpoint removes it. Resuming from one, the
+  hook makes the sampler (:class:`~loki_video.datasets.ResumableSampler`) skip the batches of the
+  epoch already trained on, so the run goes on with the next batch exactly.
+"""
+import os.path as osp
+import time
+from typing import Any, List, Optional
+
+from mmengine.dist import is_main_process
+from mmengine.hooks import CheckpointHook
+from mmengine.registry import HOOKS
+from mmengine.runner import EpochBasedTrainLoop, Runner
+
+from loki_video.checkpoints.atomic_write import write_atomically
+from loki_video.datasets.resumable_sampler import ResumableSampler
+
+MID_EPOCH_KEY = 'mid_epoch_ckpt'  # message hub: the newest mid-epoch checkpoint, saved with each checkpoint
+
+
+class _RemovalsDeferred:
+    """A file backend whose ``remove``/``rmtree`` only note the path (the rest is the backend's)."""
+
+    def __init__(self, backend: Any, deferred: List[str]) -> None:
+        self._backend, self._deferred = backend, deferred
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._backend, name)
+
+    def remove(self, path: str) -> None:
+        self._deferred.append(path)
+
+    rmtree = remove
+
+
+@HOOKS.register_module()
+class SafeCheckpointHook(CheckpointHook):
+    """``CheckpointHook`` with atomic saves and mid-epoch checkpoints (module docstring).
+
+    Args:
+        interval_iters (int): also save after every this many training iterations within an
+            epoch; 0 never. Defaults to 0.
+        interval_minutes (float): also save within an epoch once this many minutes have passed
+            since the last save (timed on the main process, which saves); 0 never. Defaults to 0.
+            Both need the training sampler to be a ``ResumableSampler``; with another the hook says so
+            and saves per epoch only.
+        **kwargs: ``CheckpointHook``'s arguments; ``backend_args`` defaults to the atomic local backend.
+    """
+
+    def __init__(self, interval_iters: int = 0, interval_minutes: float = 0, **kwargs: Any) -> None:
+        kwargs.setdefault('backend_args', dict(backend='atomic_local'))
+        super().__init__(**kwargs)
+        if interval_iters < 0 or interval_minutes < 0:
+            raise ValueError(f'default_hooks.checkpoint: interval_iters ({interval_iters}) and interval_minutes '
+                             f'({interval_minutes}) must be >= 0 (0: no mid-epoch checkpoints)')
+        self.interval_iters, self.interval_minutes = interval_iters, interval_minutes
+        self.mid_epoch_checkpoint: Optional[str] = None
+        self._last_save = time.monotonic()
+
+    @property
+    def saves_mid_epoch(self) -> bool:
+        return self.by_epoch and bool(self.interval_iters or self.interval_minutes)
+
+    def before_train(self, runner: Runner) -> None:
+        super().before_train(runner)
+        self._last_save = time.monotonic()
+        self.mid_epoch_checkpoint = runner.message_hub.get_info(MID_EPOCH_KEY)  # a resumed run's, else None
+        if not isinstance(runner.train_loop, EpochBasedTrainLoop):
+            return
+        sampler = runner.train_dataloader.sampler
+        resumable = isinstance(sampler, ResumableSampler)
+        if self.saves_mid_epoch and not resumable:
+            runner.logger.warning(f'no mid-epoch checkpoints: a run cannot resume mid-epoch with a '
+                                  f'{type(sampler).__name__}; set train_dataloader.sampler='
+                                  "dict(type='ResumableSampler', ...) (DefaultSampler's arguments)")
+            self.interval_iters = self.interval_minutes = 0
+        consumed = runner.iter - runner.epoch * len(runner.train_dataloader)
+        if consumed:
+            if not resumable:
+                raise ValueError(f'the checkpoint was saved after batch {consumed} of epoch {runner.epoch + 1}: '
+                                 "resuming it needs train_dataloader.sampler=dict(type='ResumableSampler', ...)")
+            sampler.skip(runner.epoch, consumed * runner.train_dataloader.batch_size)
+            runner.logger.info(f'resuming epoch {runner.epoch + 1} after its batch {consumed}')
+
+    def after_train_iter(self, runner: Runner, batch_idx: int, data_batch: Optional[dict] = None,
+                         outputs: Optional[dict] = None) -> None:
+        if not self.saves_mid_epoch:
+            return super().after_train_iter(runner, batch_idx, data_batch, outputs)
+        if self.end_of_epoch(runner.train_dataloader, batch_idx):
+            return  # the epoch checkpoint follows
+        due = bool(self.interval_iters) and (runner.iter + 1) % self.interval_iters == 0
+        due = due or (bool(self.interval_minutes) and is_main_process()
+                      and time.monotonic() - self._last_save >= 60 * self.interval_minutes)
+        if due:
+            filename = f'iter_{runner.iter + 1}.pth'
+            runner.logger.info(f'Saving checkpoint at {runner.iter + 1} iterations (epoch {runner.epoch + 1})')
+            previous = self.mid_epoch_checkpoint
+            self.mid_epoch_checkpoint = self.file_backend.join_path(self.out_dir, filename)
+            runner.message_hub.update_info(MID_EPOCH_KEY, self.mid_epoch_checkpoint)
+            self._save(runner, filename, dict(epoch=runner.epoch, iter=runner.iter + 1))
+            self._remove([previous])
+
+    def _save_checkpoint_with_step(self, runner: Runner, step: int, meta: dict) -> None:
+        """mmengine's, with the expired checkpoints removed after the new one is complete."""
+        expired = []
+        if self.max_keep_ckpts > 0 and not (self.keep_ckpt_ids and self.keep_ckpt_ids[-1] == step):
+            if len(self.keep_ckpt_ids) == self.max_keep_ckpts:
+                expired.append(self.file_backend.join_path(self.out_dir,
+                                                           self.filename_tmpl.format(self.keep_ckpt_ids.popleft())))
+            self.keep_ckpt_ids.append(step)
+            runner.message_hub.update_info('keep_ckpt_ids', list(self.keep_ckpt_ids))
+        previous, self.mid_epoch_checkpoint = self.mid_epoch_checkpoint, None
+        runner.message_hub.update_info(MID_EPOCH_KEY, None)
+        self._save(runner, self.filename_tmpl.format(step), meta)
+        self._remove(expired + [previous])
+
+    def _save_best_checkpoint(self, runner: Runner, metrics: dict) -> None:
+        """mmengine's, with the previous best checkpoint removed after the new one is complete."""
+        backend, deferred = self.file_backend, []
+        self.file_backend = _RemovalsDeferred(backend, deferred)
+        try:
+            super()._save_best_checkpoint(runner, metrics)
+        finally:
+            self.file_backend = backend
+        self._remove(deferred)
+
+    def _save(self, runner: Runner, filename: str, meta: dict) -> None:
+        """Save ``filename`` in ``out_dir``, then point ``last_checkpoint`` at it (both atomically)."""
+        self.last_ckpt = self.file_backend.join_path(self.out_dir, filename)
+        runner.message_hub.update_info('last_ckpt', self.last_ckpt)
+        runner.save_checkpoint(self.out_dir, filename, self.file_client_args, save_optimizer=self.save_optimizer,
+                               save_param_scheduler=self.save_param_scheduler, meta=meta, by_epoch=self.by_epoch,
+                               backend_args=self.backend_args, **self.args)
+        if is_main_process():
+            write_atomically(osp.join(runner.work_dir, 'last_checkpoint'), str(self.last_ckpt).encode())
+        self._last_save = time.monotonic()
+
+    def _remove(self, paths: List[Optional[str]]) -> None:
+        if not is_main_process():
+            return
+        for path in paths:
+            if path and path != self.last_ckpt and self.file_backend.isfile(path):
+                self.file_backend.remove(path)
