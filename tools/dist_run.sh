@@ -16,12 +16,18 @@ MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
 PYTHON=${PYTHON:-python}
 MAX_RESTARTS=${MAX_RESTARTS:-0}
 
+if [ "$MAX_RESTARTS" -gt 0 ]; then
+    # Restarts need torchrun's c10d rendezvous, which begins a fresh round (and store) for each; ranks
+    # then follow the order in which the nodes join, so NODE_RANK is not used.
+    RENDEZVOUS=(--rdzv-backend=c10d --rdzv-endpoint="$MASTER_ADDR:$PORT" --rdzv-id="${RDZV_ID:-loki_video}")
+else
+    RENDEZVOUS=(--node_rank="$NODE_RANK" --master_addr="$MASTER_ADDR" --master_port="$PORT")
+fi
+
 PYTHONPATH="$(dirname "$0")/..":${PYTHONPATH:-} \
 "$PYTHON" -m torch.distributed.run \
     --nnodes="$NNODES" \
-    --node_rank="$NODE_RANK" \
-    --master_addr="$MASTER_ADDR" \
-    --master_port="$PORT" \
+    "${RENDEZVOUS[@]}" \
     --nproc_per_node="$GPUS" \
     --max-restarts="$MAX_RESTARTS" \
     "$(dirname "$0")/$TOOL" "${@:3}"

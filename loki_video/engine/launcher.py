@@ -6,7 +6,10 @@ training starts, and its default DDP wrapper pins ``device_ids=[LOCAL_RANK]``.
 When CUDA is unavailable, :func:`setup_launcher` initialises the process
 group with gloo from the launcher's environment variables and configures a
 CPU DDP wrapper; the Runner then skips ``init_dist`` because the process
-group already exists. With CUDA nothing changes.
+group already exists. Under torchrun, on GPUs as on CPUs, the process group
+is initialised on torchrun's store under a prefix per restart
+(:func:`torchrun_attempt_store`), so workers restarted by ``--max-restarts``
+can meet again.
 """
 import argparse
 import datetime
@@ -88,6 +91,21 @@ def cpu_ddp_wrapper_cfg(cfg: Config) -> dict:
     return wrapper
 
 
+def torchrun_attempt_store(timeout: datetime.timedelta) -> Optional[torch_dist.Store]:
+    """A client of torchrun's agent store whose keys are prefixed by this restart's number, or None
+    when torchrun hosts no store for its workers.
+
+    torchrun keeps its agent's store across worker restarts (``--max-restarts``), and the process
+    group's keys carry no attempt number: restarted workers would read the killed ones' addresses
+    and fail to connect. A prefix per attempt (``TORCHELASTIC_RESTART_COUNT``) keeps them apart.
+    """
+    if os.environ.get('TORCHELASTIC_USE_AGENT_STORE') != 'True':
+        return None
+    store = torch_dist.TCPStore(os.environ['MASTER_ADDR'], int(os.environ['MASTER_PORT']),
+                                int(os.environ['WORLD_SIZE']), is_master=False, timeout=timeout)
+    return torch_dist.PrefixStore(f'loki_video/attempt_{os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")}', store)
+
+
 def setup_launcher(cfg: Config, launcher: str) -> None:
     """Record ``launcher`` in ``cfg`` and, without CUDA, start the gloo process group.
 
@@ -99,15 +117,29 @@ def setup_launcher(cfg: Config, launcher: str) -> None:
     if launcher not in LAUNCHERS:
         raise ValueError(f'unknown launcher {launcher!r}; choose from {LAUNCHERS}')
     cfg.launcher = launcher
-    if launcher == 'none' or torch.cuda.is_available():
+    if launcher == 'none':
+        return
+    dist_cfg = cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+    timeout = dist_cfg.get('timeout')
+    kwargs = dict(timeout=datetime.timedelta(seconds=timeout)) if timeout is not None else {}
+    store = None
+    if launcher == 'pytorch':
+        store = torchrun_attempt_store(kwargs.get('timeout', datetime.timedelta(minutes=30)))
+    if torch.cuda.is_available():
+        if store is not None and not torch_dist.is_initialized():  # else mmengine's init_dist, as always
+            torch.cuda.set_device(int(os.environ['LOCAL_RANK']))
+            torch_dist.init_process_group(backend=dist_cfg.get('backend', 'nccl'), store=store,
+                                          rank=int(os.environ['RANK']), world_size=int(os.environ['WORLD_SIZE']),
+                                          **kwargs)
         return
     os.environ.update(distributed_env(launcher))
-    dist_cfg = cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
     dist_cfg['backend'] = 'gloo'
     if not torch_dist.is_initialized():
-        timeout = dist_cfg.get('timeout')
-        kwargs = dict(timeout=datetime.timedelta(seconds=timeout)) if timeout is not None else {}
-        torch_dist.init_process_group(backend='gloo', init_method='env://', **kwargs)
+        if store is not None:
+            kwargs.update(store=store, rank=int(os.environ['RANK']), world_size=int(os.environ['WORLD_SIZE']))
+        else:
+            kwargs.update(init_method='env://')
+        torch_dist.init_process_group(backend='gloo', **kwargs)
     cfg.model_wrapper_cfg = cpu_ddp_wrapper_cfg(cfg)
     print_log(f'CUDA is not available: rank {os.environ["RANK"]} of {os.environ["WORLD_SIZE"]} '
               'runs on CPU with the gloo backend', logger='current')

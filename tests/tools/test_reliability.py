@@ -1,14 +1,16 @@
 """Faults a cluster causes, injected for real into tools/train.py runs of the tiny config
 (tests/tools/fault_injection.py): each test names the row of docs/reliability.md it measures."""
 import os
+import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import torch
 
 from loki_video.checkpoints.safe_read import safe_torch_load
 
-from tiny_runner import run_tool, state_dict_of
+from tiny_runner import ROOT, run_tool, state_dict_of
 
 FAULT_CONFIG = """_base_ = ['{base}']
 custom_imports = dict(imports=['loki_video.models', 'loki_video.engine', 'fault_injection'],
@@ -78,3 +80,57 @@ def test_skip_mode_skips_a_non_finite_update_counts_it_and_finishes(workspace):
     assert result.stdout.count('update skipped (1 in a row, 1 in this run)') == 1
     state = safe_torch_load(str(work_dir / 'epoch_2.pth'))['state_dict']
     assert all(torch.isfinite(value).all() for value in state.values() if value.is_floating_point())
+
+
+def dist_train(workspace, work_dir, port, *options, nodes=((1, 0, 2),), config=None, env=None):
+    """tools/dist_train.sh on the workspace config, 2 epochs without validation, a batch of 4 per process;
+    ``nodes``: ``(NNODES, NODE_RANK, processes)`` of each torchrun started at once. Returns the outputs.
+
+    One thread per process always: torchrun sets it for several processes per node only, and
+    another thread count rounds matrix products differently."""
+    base_env = dict(env or os.environ, PYTHON=sys.executable, MASTER_ADDR='127.0.0.1', PORT=str(port),
+                    OMP_NUM_THREADS='1')
+    processes = []
+    for count, rank, per_node in nodes:
+        command = ['bash', 'tools/dist_train.sh', str(config or workspace[1]), str(per_node), '--work-dir',
+                   str(work_dir), '--no-validate', *options]
+        processes.append(subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                          text=True, env=dict(base_env, NNODES=str(count), NODE_RANK=str(rank))))
+    outputs = [process.communicate(timeout=300)[0] for process in processes]
+    for process, output in zip(processes, outputs):
+        assert process.returncode == 0, output[-5000:]
+    return outputs
+
+
+def assert_same_weights(expected_path, actual_path):
+    expected, actual = state_dict_of(expected_path), state_dict_of(actual_path)
+    assert expected.keys() == actual.keys()
+    assert all(torch.equal(expected[key], actual[key]) for key in expected)
+
+
+@pytest.fixture(scope='module')
+def two_processes(workspace):
+    """Work dir of an uninterrupted run of 2 processes on one node (torchrun, gloo)."""
+    work_dir = workspace[0] / 'dist_1x2'
+    dist_train(workspace, work_dir, 29400 + os.getpid() % 500)
+    return work_dir
+
+
+def test_two_nodes_of_one_process_train_the_weights_of_one_node_of_two(workspace, two_processes):
+    """Row 'two nodes': NNODES=2, NODE_RANK=0/1 on this machine, one process each."""
+    work_dir = workspace[0] / 'dist_2x1'
+    outputs = dist_train(workspace, work_dir, 29900 + os.getpid() % 500, nodes=((2, 0, 1), (2, 1, 1)))
+    assert 'of 2 runs on CPU with the gloo backend' in outputs[0]
+    assert_same_weights(two_processes / 'epoch_2.pth', work_dir / 'epoch_2.pth')
+
+
+def test_a_rank_killed_mid_epoch_is_restarted_by_torchrun_and_ends_with_the_same_weights(workspace, two_processes):
+    """Row 'a rank killed': rank 1 SIGKILLs itself after iteration 3 of 4 (epoch 2, batch 1) in the first
+    attempt; MAX_RESTARTS=1 restarts both workers, which resume from the newest checkpoint."""
+    work_dir = workspace[0] / 'dist_killed'
+    config = fault_config(workspace, 'kill_rank', "custom_hooks = [dict(type='KillRankHook', rank=1, iteration=2)]")
+    output, = dist_train(workspace, work_dir, 30400 + os.getpid() % 500, '--checkpoint-iters', '1', config=config,
+                         env=dict(fault_env(), MAX_RESTARTS='1'))
+    assert 'failed (exitcode: -9) local_rank: 1' in output, output[-5000:]
+    assert 'Auto resumed from the latest checkpoint' in output and 'resumed epoch: 1, iter: ' in output
+    assert_same_weights(two_processes / 'epoch_2.pth', work_dir / 'epoch_2.pth')
