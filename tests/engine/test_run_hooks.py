@@ -73,17 +73,18 @@ def test_samples_in_persistent_workers_are_seeded_by_seed_epoch_and_index():
     assert run_epochs(EpochSeedHook(), sample_runner(seed=8), epochs=(2, ))[2] != uninterrupted[2]
 
 
-def test_the_main_process_is_seeded_by_seed_epoch_and_iteration():
+def test_the_main_process_is_seeded_by_seed_and_the_runs_iteration():
     hook = EpochSeedHook()
-    runner = SimpleNamespace(seed=7, epoch=1, cfg={})
+    runner = SimpleNamespace(seed=7, iter=11, cfg={})
     hook.before_train_iter(runner, 3)
     first = draws()
     draws()  # whatever ran before the iteration must not matter
-    hook.before_train_iter(runner, 3)
+    hook.before_train_iter(runner, 0)  # the batch index within the epoch (0 after a mid-epoch resume) does not
     assert draws() == first
-    hook.before_train_iter(runner, 4)
+    runner.iter = 12
+    hook.before_train_iter(runner, 3)
     assert draws() != first
-    runner.epoch = 2
+    runner.seed, runner.iter = 8, 11
     hook.before_train_iter(runner, 3)
     assert draws() != first
 
