@@ -14,6 +14,14 @@ sample (a readable sample run through the pipeline with its inputs zeroed),
 its own label, and metainfo ``invalid_sample = {'filename', 'reason'}`` so
 :class:`~loki_video.evaluation.metrics.valid_acc_metric.ValidAccMetric` can exclude it.
 
+Crashing and hanging decoders: with ``decode_timeout`` (seconds, the default 30) the pipeline runs in
+a child process of the loading one (:class:`~loki_video.datasets.pipeline_guard.PipelineGuard`):
+a sample whose decoding kills that process or runs past the timeout counts as a bad video like a
+corrupt one, with the reason ``decoder crashed: ...`` or ``decoder hung: ...``, and such records
+carry ``remember=True``: BadSampleReportHook writes them to the work dir, and a run resumed or
+restarted there gives them to :meth:`RobustVideoDataset.skip_known_bad`, so they are skipped at
+once. ``decode_timeout=None`` runs the pipeline in the loading process itself.
+
 Frame-exact decoding: ``exact_decode_list`` names a list of videos whose indexed reads are
 wrong (``tools/data/check_videos.py --verify-seek`` writes it, ``<list>.exact.txt``); the
 pipeline's decode step (:class:`~loki_video.datasets.transforms.VideoDecode`; mmaction2's
@@ -24,12 +32,12 @@ Config::
 
     dataset=dict(type='RobustVideoDataset', ann_file='train_list.txt',
                  data_prefix=dict(video='data/demo'), pipeline=[...],
-                 min_frames=128, exact_decode_list='train_list.exact.txt')
+                 min_frames=128, exact_decode_list='train_list.exact.txt', decode_timeout=30)
 """
 import copy
 import os.path as osp
 from logging import WARNING
-from typing import Any, Callable, List, Optional, Sequence, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -39,6 +47,7 @@ from mmengine.dataset import Compose
 from mmengine.logging import print_log
 
 from .data_paths import check_paths_exist
+from .pipeline_guard import DecoderCrashed, DecodeTimeout, PipelineGuard
 from .video_reader import decode_failure
 
 SKIPPED_KEY = 'skipped_bad_samples'
@@ -51,6 +60,10 @@ CONFIG_ERRORS = (KeyError, TypeError, AttributeError, NameError, ImportError,
 
 class VideoTooShortError(RuntimeError):
     """A video has fewer frames than the dataset's ``min_frames``."""
+
+
+class KnownBadVideo(RuntimeError):
+    """A video an earlier run of the work dir found to crash or hang its decoder."""
 
 
 class FrameCheckedCompose(Compose):
@@ -124,6 +137,9 @@ class RobustVideoDataset(VideoDataset):
         exact_decode_list (str, optional): a list (``<path> ...`` lines, paths as in
             ``ann_file``) of videos to decode sequentially; see the module
             docstring. Relative to ``data_root`` like ``ann_file``. Defaults to None.
+        decode_timeout (float, optional): seconds a sample's pipeline may take, run in a child
+            process that a crashing decoder may kill (module docstring); None runs it in the
+            loading process. Defaults to 30.
         **kwargs (dict): Other ``VideoDataset`` arguments (``data_prefix``,
             ``test_mode``, ``max_refetch``, ...). ``max_refetch`` bounds how
             many following indices a training sample may try.
@@ -134,7 +150,12 @@ class RobustVideoDataset(VideoDataset):
                  pipeline: List[Union[dict, Callable]],
                  min_frames: int = 0,
                  exact_decode_list: Optional[str] = None,
+                 decode_timeout: Optional[float] = 30.,
                  **kwargs: Any) -> None:
+        if decode_timeout is not None and decode_timeout <= 0:
+            raise ValueError(f'decode_timeout must be a number of seconds > 0, or None, not {decode_timeout}')
+        self.guard = PipelineGuard(decode_timeout) if decode_timeout else None
+        self.known_bad: Dict[str, str] = {}
         self.min_frames = min_frames
         self._placeholder: Optional[dict] = None
         self._warned = set()
@@ -193,9 +214,18 @@ class RobustVideoDataset(VideoDataset):
             return self._prepare_test_sample(idx)
         return self._prepare_train_sample(idx)
 
+    def skip_known_bad(self, videos: Dict[str, str]) -> None:
+        """Treat ``videos`` (``{filename: reason}``, filenames as ``get_data_info`` gives them) as bad
+        without reading them."""
+        self.known_bad = dict(videos)
+
     def _run_pipeline(self, idx: int) -> Optional[dict]:
-        """``self.pipeline`` on ``idx``'s info (a :class:`FrameCheckedCompose` unless a tool replaced it)."""
-        return self.pipeline(self.get_data_info(idx))
+        """``self.pipeline`` on ``idx``'s info (a :class:`FrameCheckedCompose` unless a tool replaced it),
+        in the guard's child process when there is a guard."""
+        info = self.get_data_info(idx)
+        if info['filename'] in self.known_bad:
+            raise KnownBadVideo(self.known_bad[info['filename']])
+        return self.guard(self.pipeline, info) if self.guard else self.pipeline(info)
 
     def _describe_failure(self, idx: int, error: Exception) -> dict:
         """``{'filename', 'reason'}`` for a failed index, logged as warning."""
@@ -208,6 +238,12 @@ class RobustVideoDataset(VideoDataset):
             reason = 'zero-byte file'
         elif isinstance(error, VideoTooShortError):
             reason = f'too short: {error}'
+        elif isinstance(error, KnownBadVideo):
+            reason = f'{error} (met before: not read again)'
+        elif isinstance(error, DecoderCrashed):
+            reason = f'decoder crashed: {error}'
+        elif isinstance(error, DecodeTimeout):
+            reason = f'decoder hung: {error}'
         else:
             reason = f'unreadable: {decode_failure(error)}'
         # Once per file and process, and not from DataLoader workers (new processes every epoch unless
@@ -217,7 +253,11 @@ class RobustVideoDataset(VideoDataset):
             action = 'flagged invalid' if self.test_mode else 'skipped'
             print_log(f'{type(self).__name__}: {action} {filename} ({reason}); check the file or run '
                       f'tools/data/check_videos.py on {self.ann_file}', logger='current', level=WARNING)
-        return dict(filename=filename, reason=reason)
+        record = dict(filename=filename, reason=reason)
+        if isinstance(error, (DecoderCrashed, DecodeTimeout)):
+            record['remember'] = True  # costly to meet again: BadSampleReportHook keeps it in the work dir
+            self.known_bad[filename] = reason  # and this process skips it from now on
+        return record
 
     def _prepare_train_sample(self, idx: int) -> Optional[dict]:
         """Load ``idx`` or the next readable index after it."""

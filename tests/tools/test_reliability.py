@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -134,3 +135,30 @@ def test_a_rank_killed_mid_epoch_is_restarted_by_torchrun_and_ends_with_the_same
     assert 'failed (exitcode: -9) local_rank: 1' in output, output[-5000:]
     assert 'Auto resumed from the latest checkpoint' in output and 'resumed epoch: 1, iter: ' in output
     assert_same_weights(two_processes / 'epoch_2.pth', work_dir / 'epoch_2.pth')
+
+
+def test_decoders_that_crash_or_hang_in_real_workers_are_skipped_remembered_and_not_met_again(workspace):
+    """Rows 'decoder crash' and 'decoder hang': in 2 persistent DataLoader workers one training video
+    aborts its process and another sleeps past decode_timeout=2 s; the resumed run's third epoch
+    skips both at once."""
+    root = workspace[0]
+    crash, hang = (root / 'data' / 'train_list.txt').read_text().split()[0:4:2]
+    work_dir = root / 'decoders'
+    body = f"""train_dataloader = dict(num_workers=2, persistent_workers=True, dataset=dict(decode_timeout=2,
+    pipeline=[dict(type='AbortOn', files=['{crash}']), dict(type='HangOn', files=['{hang}'])]
+             + _base_.train_pipeline))"""
+    config = fault_config(workspace, 'decoders', body)
+    first = run_tool(sys.executable, 'tools/train.py', str(config), '--work-dir', str(work_dir), '--no-validate',
+                     env=fault_env())
+    assert f'{crash}: decoder crashed: the decoding process was killed by SIGABRT' in first.stdout
+    assert f'{hang}: decoder hung: decoding took longer than 2 s (the decode_timeout)' in first.stdout
+    remembered = (work_dir / 'bad_videos.txt').read_text().splitlines()
+    assert sorted(line.split('\t')[0] for line in remembered) == sorted(str(root / 'data' / v) for v in (crash, hang))
+
+    started = time.monotonic()
+    resumed = run_tool(sys.executable, 'tools/train.py', str(config), '--work-dir', str(work_dir), '--no-validate',
+                       '--resume', '--cfg-options', 'train_cfg.max_epochs=3', env=fault_env())
+    assert 'Train epoch 3: 2 bad videos skipped' in resumed.stdout
+    assert resumed.stdout.count('(met before: not read again)') >= 2 and 'decoder hung' in resumed.stdout
+    assert (work_dir / 'bad_videos.txt').read_text().splitlines() == remembered
+    assert (work_dir / 'epoch_3.pth').exists() and time.monotonic() - started < 60

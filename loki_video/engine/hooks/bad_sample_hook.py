@@ -6,16 +6,24 @@ Instead every sample carries its own record in the data sample's metainfo:
 a training sample lists the bad videos skipped to produce it
 (``skipped_bad_samples``) and a test-mode placeholder carries
 ``invalid_sample``. The hook reads them from each batch in ``after_*_iter``,
-which works with any number of workers (persistent or not) and needs no
-files; at the end of a phase it gathers the records of all ranks and logs
-them.
+which works with any number of workers (persistent or not); at the end of a
+phase it gathers the records of all ranks and logs them.
+
+Videos that crashed or hung their decoder (records with ``remember``) are
+also appended, as soon as they are met, to ``<work_dir>/bad_videos.txt``
+(``<path>\t<reason>`` lines, appended by every rank); before each phase the
+hook gives that file's videos to the dataset
+(``RobustVideoDataset.skip_known_bad``), so a resumed or restarted run skips
+them at once.
 
 Config::
 
     custom_hooks = [dict(type='BadSampleReportHook')]
 """
+import os
+import os.path as osp
 from logging import INFO, WARNING
-from typing import Dict, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 from mmaction.registry import HOOKS
 from mmengine.dist import all_gather_object
@@ -41,6 +49,29 @@ def bad_samples_in_batch(data_batch: Optional[dict]) -> Dict[str, list]:
     return found
 
 EPOCH_TITLES = dict(val='Validation', test='Test')
+REMEMBERED_FILE = 'bad_videos.txt'
+
+
+def remembered_bad_videos(work_dir: str) -> Dict[str, str]:
+    """``{filename: reason}`` of ``<work_dir>/bad_videos.txt`` ({} when there is none)."""
+    path = osp.join(work_dir, REMEMBERED_FILE)
+    if not osp.isfile(path):
+        return {}
+    with open(path) as lines:
+        return dict(line.rstrip('\n').split('\t', 1) for line in lines if '\t' in line)
+
+
+def remember_bad_videos(work_dir: str, records: List[dict]) -> None:
+    """Append ``records`` (``{'filename', 'reason'}``) to ``<work_dir>/bad_videos.txt``, one short
+    ``O_APPEND`` write per line, so that ranks appending at once do not mix their lines."""
+    os.makedirs(work_dir, exist_ok=True)
+    descriptor = os.open(osp.join(work_dir, REMEMBERED_FILE), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        for record in records:
+            reason = ' '.join(record['reason'].split())
+            os.write(descriptor, f'{record["filename"]}\t{reason}\n'.encode())
+    finally:
+        os.close(descriptor)
 
 
 @HOOKS.register_module()
@@ -58,10 +89,7 @@ class BadSampleReportHook(Hook):
         self.max_listed = max_listed
         self._records: Dict[str, list] = dict(train=[], val=[], test=[])
         self._listed = set()  # files listed once already in this run
-
-    def _collect(self, phase: str, data_batch: Optional[dict]) -> None:
-        found = bad_samples_in_batch(data_batch)
-        self._records[phase].extend(found['skipped'] + found['invalid'])
+        self._remembered = set()  # files in the work dir's bad_videos.txt
 
     def _report(self, runner, phase: str, title: str) -> None:
         """Gather the phase's records from all ranks, log them, reset."""
@@ -94,7 +122,22 @@ class BadSampleReportHook(Hook):
     def _after_iter(self, runner, batch_idx: int, data_batch: Optional[dict] = None,
                     outputs: Optional[Sequence] = None, mode: str = 'train') -> None:
         """mmengine routes ``after_{train,val,test}_iter`` here."""
-        self._collect(mode, data_batch)
+        found = bad_samples_in_batch(data_batch)
+        self._records[mode].extend(found['skipped'] + found['invalid'])
+        new = [r for r in found['skipped'] + found['invalid']
+               if r.get('remember') and r['filename'] not in self._remembered]
+        if new:
+            remember_bad_videos(runner.work_dir, new)
+            self._remembered.update(r['filename'] for r in new)
+
+    def _before_epoch(self, runner, mode: str = 'train') -> None:
+        """mmengine routes ``before_{train,val,test}_epoch`` here: the loader's dataset skips the
+        videos remembered in the work dir."""
+        remembered = remembered_bad_videos(runner.work_dir)
+        self._remembered.update(remembered)
+        dataset = getattr(runner, f'{mode}_loop').dataloader.dataset
+        if remembered and hasattr(dataset, 'skip_known_bad'):
+            dataset.skip_known_bad(remembered)
 
     def _after_epoch(self, runner, mode: str = 'train') -> None:
         """mmengine routes ``after_{train,val,test}_epoch`` here."""
