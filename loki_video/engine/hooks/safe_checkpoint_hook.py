@@ -108,7 +108,8 @@ class SafeCheckpointHook(CheckpointHook):
             self._remove([previous])
 
     def _save_checkpoint_with_step(self, runner: Runner, step: int, meta: dict) -> None:
-        """mmengine's, with the expired checkpoints removed after the new one is complete."""
+        """mmengine's, with the expired checkpoints removed after the new one is complete (a private
+        method: the only place where mmengine prunes checkpoints and writes ``last_checkpoint``)."""
         expired = []
         if self.max_keep_ckpts > 0 and not (self.keep_ckpt_ids and self.keep_ckpt_ids[-1] == step):
             if len(self.keep_ckpt_ids) == self.max_keep_ckpts:
