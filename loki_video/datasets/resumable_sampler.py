@@ -6,7 +6,7 @@ without their first ``b * batch_size`` (:class:`~loki_video.engine.hooks.SafeChe
 calls :meth:`ResumableSampler.skip` when it resumes), so that the resumed run sees exactly the
 batches the uninterrupted one saw next.
 """
-from typing import Iterator
+from typing import Any, Iterator
 
 from mmengine.dataset import DefaultSampler
 from mmengine.registry import DATA_SAMPLERS
@@ -17,7 +17,7 @@ class ResumableSampler(DefaultSampler):
     """``DefaultSampler`` (same arguments, same order) whose epoch ``e`` can start after its first
     ``n`` indices of this rank (:meth:`skip`); other epochs are whole."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.skipped_epoch, self.skipped_samples = -1, 0
 

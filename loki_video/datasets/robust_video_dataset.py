@@ -155,6 +155,7 @@ class RobustVideoDataset(VideoDataset):
         if decode_timeout is not None and decode_timeout <= 0:
             raise ValueError(f'decode_timeout must be a number of seconds > 0, or None, not {decode_timeout}')
         self.guard = PipelineGuard(decode_timeout) if decode_timeout else None
+        self._own_pipeline: Optional[Callable] = None
         self.known_bad: Dict[str, str] = {}
         self.min_frames = min_frames
         self._placeholder: Optional[dict] = None
@@ -166,7 +167,7 @@ class RobustVideoDataset(VideoDataset):
         super().__init__(ann_file, pipeline, **kwargs)
         # The dataset's pipeline is a Compose that tools may replace (mmaction2's browse_dataset.py
         # wraps its transforms to record every step): samples go through whatever self.pipeline is.
-        self.pipeline = FrameCheckedCompose(self.pipeline.transforms, min_frames)
+        self.pipeline = self._own_pipeline = FrameCheckedCompose(self.pipeline.transforms, min_frames)
         if exact_decode_list:
             self._exact = self._read_exact_list()
 
@@ -225,7 +226,11 @@ class RobustVideoDataset(VideoDataset):
         info = self.get_data_info(idx)
         if info['filename'] in self.known_bad:
             raise KnownBadVideo(self.known_bad[info['filename']])
-        return self.guard(self.pipeline, info) if self.guard else self.pipeline(info)
+        # The guard runs the dataset's own pipeline, bare or wrapped (``.pipeline``, as EpochSeedHook's
+        # seeding does); a tool's replacement that records what it sees in this process (mmaction2's
+        # browse_dataset.py) runs here.
+        own = self._own_pipeline in (self.pipeline, getattr(self.pipeline, 'pipeline', None))
+        return self.guard(self.pipeline, info) if self.guard and own else self.pipeline(info)
 
     def _describe_failure(self, idx: int, error: Exception) -> dict:
         """``{'filename', 'reason'}`` for a failed index, logged as warning."""

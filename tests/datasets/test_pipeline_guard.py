@@ -1,4 +1,5 @@
 """PipelineGuard: the pipeline in a forked child, whose death or silence is an error of the sample."""
+import faulthandler
 import os
 import time
 
@@ -9,6 +10,7 @@ from loki_video.datasets.pipeline_guard import DecoderCrashed, DecodeTimeout, Pi
 
 def pipeline(data):
     if data['fault'] == 'abort':
+        faulthandler.disable()  # pytest's, inherited: no dump of the child's modules in the test log
         os.abort()
     if data['fault'] == 'hang':
         time.sleep(600)

@@ -1,6 +1,7 @@
 """Faults a cluster causes, injected for real into tools/train.py runs of the tiny config
 (tests/tools/fault_injection.py): each test names the row of docs/reliability.md it measures."""
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -96,8 +97,14 @@ def dist_train(workspace, work_dir, port, *options, nodes=((1, 0, 2),), config=N
         command = ['bash', 'tools/dist_train.sh', str(config or workspace[1]), str(per_node), '--work-dir',
                    str(work_dir), '--no-validate', *options]
         processes.append(subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                          text=True, env=dict(base_env, NNODES=str(count), NODE_RANK=str(rank))))
-    outputs = [process.communicate(timeout=300)[0] for process in processes]
+                                          text=True, env=dict(base_env, NNODES=str(count), NODE_RANK=str(rank)),
+                                          start_new_session=True))
+    try:
+        outputs = [process.communicate(timeout=240)[0] for process in processes]
+    finally:  # torchrun and its workers too, should the run hang
+        for process in processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
     for process, output in zip(processes, outputs):
         assert process.returncode == 0, output[-5000:]
     return outputs

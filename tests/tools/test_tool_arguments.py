@@ -48,7 +48,21 @@ def test_amp_is_refused_on_cpu_only(device, monkeypatch):
         with pytest.raises(ValueError, match='--amp needs a GPU'):
             train.merge_args(cfg, args)
     else:
-        assert train.merge_args(cfg, args).optim_wrapper.type == 'AmpOptimWrapper'
+        assert train.merge_args(cfg, args).optim_wrapper.type == 'FiniteAmpOptimWrapper'
+
+
+def test_mid_epoch_checkpoint_options_set_the_hook_and_a_resumable_sampler(merged, monkeypatch):
+    cfg, _ = merged('train', monkeypatch, TINY_CONFIG, '--checkpoint-iters', '100', '--checkpoint-minutes', '10',
+                    '--cfg-options', "train_dataloader.sampler.type='DefaultSampler'")
+    checkpoint = cfg.default_hooks.checkpoint
+    assert (checkpoint.type, checkpoint.interval_iters, checkpoint.interval_minutes) == ('SafeCheckpointHook', 100, 10)
+    assert cfg.train_dataloader.sampler.type == 'ResumableSampler'
+
+
+def test_a_worker_restarted_by_torchrun_resumes_by_itself(merged, monkeypatch):
+    monkeypatch.setenv('TORCHELASTIC_RESTART_COUNT', '1')
+    cfg, _ = merged('train', monkeypatch, TINY_CONFIG)
+    assert (cfg.resume, cfg.load_from) == (True, None)
 
 
 def test_image_configs_keep_their_scope_and_get_the_runner_with_the_engine_hooks(merged, monkeypatch):

@@ -51,7 +51,7 @@ class SafeCheckpointHook(CheckpointHook):
             since the last save (timed on the main process, which saves); 0 never. Defaults to 0.
             Both need the training sampler to be a ``ResumableSampler``; with another the hook says so
             and saves per epoch only.
-        **kwargs: ``CheckpointHook``'s arguments; ``backend_args`` defaults to the atomic local backend.
+        **kwargs (dict): ``CheckpointHook``'s arguments; ``backend_args`` defaults to the atomic local backend.
     """
 
     def __init__(self, interval_iters: int = 0, interval_minutes: float = 0, **kwargs: Any) -> None:

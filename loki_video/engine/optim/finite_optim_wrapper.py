@@ -9,7 +9,7 @@ finite. Otherwise it skips backward or the step, zeroes the gradients and record
 counts the skip. :class:`FiniteAmpOptimWrapper` checks the loss only: with mixed precision, the
 loss scaler already skips steps whose gradients overflow and lowers the scale.
 """
-from typing import Callable, Dict, Optional
+from typing import Any, Callable, Dict, Optional
 
 import torch
 from mmengine.dist import all_reduce
@@ -44,7 +44,7 @@ class FiniteUpdateMixin:
     skipped_update: Optional[str] = None
     skipped_value: Optional[float] = None
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if (not isinstance(self, AmpOptimWrapper) and self.clip_grad_kwargs
                 and self.clip_func is torch.nn.utils.clip_grad_norm_):
