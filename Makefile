@@ -26,7 +26,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 
 test: install lint
-	$(PY) -m pytest tests -q --durations=10
+	$(PY) -m pytest tests -q -n 2 --dist loadfile --durations=10
 
 demo: install
 	$(PY) tools/run_demo.py

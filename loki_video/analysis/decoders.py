@@ -16,6 +16,7 @@ from typing import Dict, List, Sequence
 
 import numpy as np
 from mmaction.registry import TRANSFORMS
+from mmengine.registry import DefaultScope
 
 from ..datasets.video_reader import READERS, differing_frames, open_video, torchcodec_error
 
@@ -52,9 +53,11 @@ def read_clip(name: str, path: str, indices: np.ndarray) -> List[np.ndarray]:
     if name in READERS:
         return open_video(path, name).frames_at(indices)
     init, decode = MMACTION2_PIPELINES[name]
-    results = TRANSFORMS.build(init)(dict(filename=path, start_index=0, modality='RGB'))
+    with DefaultScope.overwrite_default_scope('mmaction'):  # whichever scope a config made current
+        init, decode = TRANSFORMS.build(init), TRANSFORMS.build(decode)
+    results = init(dict(filename=path, start_index=0, modality='RGB'))
     results['frame_inds'] = np.asarray(indices)
-    return TRANSFORMS.build(decode)(results)['imgs']
+    return decode(results)['imgs']
 
 
 def compare_decoders(path: str, decoders: Sequence[str], clips: int = 4, clip_len: int = 8,
