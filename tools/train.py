@@ -76,10 +76,11 @@ def set_mid_epoch_checkpoints(cfg, iters, minutes):
     if checkpoint.get('type') != 'SafeCheckpointHook':
         raise ValueError('--checkpoint-iters/--checkpoint-minutes need default_hooks.checkpoint.type '
                          f"'SafeCheckpointHook', the config has {checkpoint.get('type')!r}")
-    for key, value in (('interval_iters', iters), ('interval_minutes', minutes)):
+    for key, option, value in (('interval_iters', '--checkpoint-iters', iters),
+                               ('interval_minutes', '--checkpoint-minutes', minutes)):
         if value is not None:
             if value < 0:
-                raise ValueError(f'--checkpoint-{key[9:]} must be >= 0 (0: no mid-epoch checkpoints), not {value}')
+                raise ValueError(f'{option} must be >= 0 (0: no mid-epoch checkpoints), not {value}')
             checkpoint[key] = value
     sampler = cfg.train_dataloader.get('sampler') or {}
     if sampler.get('type') == 'DefaultSampler':

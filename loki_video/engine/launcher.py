@@ -8,7 +8,7 @@ group with gloo from the launcher's environment variables and configures a
 CPU DDP wrapper; the Runner then skips ``init_dist`` because the process
 group already exists. Under torchrun, on GPUs as on CPUs, the process group
 is initialised on torchrun's store under a prefix per restart
-(:func:`torchrun_attempt_store`), so workers restarted by ``--max-restarts``
+(:func:`torchrun_attempt_rendezvous`), so workers restarted by ``--max-restarts``
 can meet again.
 """
 import argparse
@@ -21,6 +21,7 @@ import torch
 from mmengine.config import Config
 from mmengine.logging import print_log
 from torch import distributed as torch_dist
+from torch.distributed.constants import default_pg_timeout
 
 LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
 DEFAULT_MASTER_PORT = '29500'
@@ -91,9 +92,10 @@ def cpu_ddp_wrapper_cfg(cfg: Config) -> dict:
     return wrapper
 
 
-def torchrun_attempt_store(timeout: datetime.timedelta) -> Optional[torch_dist.Store]:
-    """A client of torchrun's agent store whose keys are prefixed by this restart's number, or None
-    when torchrun hosts no store for its workers.
+def torchrun_attempt_rendezvous(timeout: datetime.timedelta) -> Optional[dict]:
+    """``init_process_group``'s ``store``, ``rank`` and ``world_size``: a client of torchrun's agent
+    store whose keys are prefixed by this restart's number; None when torchrun hosts no store for
+    its workers.
 
     torchrun keeps its agent's store across worker restarts (``--max-restarts``), and the process
     group's keys carry no attempt number: restarted workers would read the killed ones' addresses
@@ -101,9 +103,11 @@ def torchrun_attempt_store(timeout: datetime.timedelta) -> Optional[torch_dist.S
     """
     if os.environ.get('TORCHELASTIC_USE_AGENT_STORE') != 'True':
         return None
-    store = torch_dist.TCPStore(os.environ['MASTER_ADDR'], int(os.environ['MASTER_PORT']),
-                                int(os.environ['WORLD_SIZE']), is_master=False, timeout=timeout)
-    return torch_dist.PrefixStore(f'loki_video/attempt_{os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")}', store)
+    rank, world_size = int(os.environ['RANK']), int(os.environ['WORLD_SIZE'])
+    store = torch_dist.TCPStore(os.environ['MASTER_ADDR'], int(os.environ['MASTER_PORT']), world_size,
+                                is_master=False, timeout=timeout)
+    attempt = os.environ.get('TORCHELASTIC_RESTART_COUNT', '0')
+    return dict(store=torch_dist.PrefixStore(f'loki_video/attempt_{attempt}', store), rank=rank, world_size=world_size)
 
 
 def setup_launcher(cfg: Config, launcher: str) -> None:
@@ -122,24 +126,18 @@ def setup_launcher(cfg: Config, launcher: str) -> None:
     dist_cfg = cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
     timeout = dist_cfg.get('timeout')
     kwargs = dict(timeout=datetime.timedelta(seconds=timeout)) if timeout is not None else {}
-    store = None
+    rendezvous = None
     if launcher == 'pytorch':
-        store = torchrun_attempt_store(kwargs.get('timeout', datetime.timedelta(minutes=30)))
+        rendezvous = torchrun_attempt_rendezvous(kwargs.get('timeout', default_pg_timeout))
     if torch.cuda.is_available():
-        if store is not None and not torch_dist.is_initialized():  # else mmengine's init_dist, as always
+        if rendezvous is not None and not torch_dist.is_initialized():  # else mmengine's init_dist, as always
             torch.cuda.set_device(int(os.environ['LOCAL_RANK']))
-            torch_dist.init_process_group(backend=dist_cfg.get('backend', 'nccl'), store=store,
-                                          rank=int(os.environ['RANK']), world_size=int(os.environ['WORLD_SIZE']),
-                                          **kwargs)
+            torch_dist.init_process_group(backend=dist_cfg.get('backend', 'nccl'), **rendezvous, **kwargs)
         return
     os.environ.update(distributed_env(launcher))
     dist_cfg['backend'] = 'gloo'
     if not torch_dist.is_initialized():
-        if store is not None:
-            kwargs.update(store=store, rank=int(os.environ['RANK']), world_size=int(os.environ['WORLD_SIZE']))
-        else:
-            kwargs.update(init_method='env://')
-        torch_dist.init_process_group(backend='gloo', **kwargs)
+        torch_dist.init_process_group(backend='gloo', **(rendezvous or dict(init_method='env://')), **kwargs)
     cfg.model_wrapper_cfg = cpu_ddp_wrapper_cfg(cfg)
     print_log(f'CUDA is not available: rank {os.environ["RANK"]} of {os.environ["WORLD_SIZE"]} '
               'runs on CPU with the gloo backend', logger='current')
