@@ -101,6 +101,7 @@ def _position(x, scale, offset, SQUASH: tl.constexpr):
 def _load_tile(ptr, rows, cols, stride_r, stride_c, n_rows, n_cols):
     """``ptr[rows, cols]`` as float32, zero outside ``(n_rows, n_cols)``."""
     mask = (rows[:, None] < n_rows) & (cols[None, :] < n_cols)
+    rows, cols = rows.to(tl.int64), cols.to(tl.int64)  # offsets past 2**31 elements
     return tl.load(ptr + rows[:, None] * stride_r + cols[None, :] * stride_c, mask=mask, other=0.0).to(tl.float32)
 
 
@@ -128,7 +129,7 @@ def _kan_forward_kernel(
             spline_w = _load_tile(spline_ptr + j * stride_sj, ins, outs, stride_si, stride_so, n_in, n_out)
             acc += tl.dot(bases, spline_w * scaler, input_precision=PRECISION)
     mask = (rows[:, None] < n_rows) & (outs[None, :] < n_out)
-    tl.store(y_ptr + rows[:, None] * stride_yn + outs[None, :] * stride_yo,
+    tl.store(y_ptr + rows[:, None].to(tl.int64) * stride_yn + outs[None, :].to(tl.int64) * stride_yo,
              acc.to(y_ptr.dtype.element_ty), mask=mask)
 
 
@@ -170,7 +171,7 @@ def _kan_grad_x_kernel(
         grad_u += slope * through_basis
     grad_x = sig * (1.0 + x * (1.0 - sig)) * through_base + du_dx * grad_u
     mask = (rows[:, None] < n_rows) & (ins[None, :] < n_in)
-    tl.store(grad_x_ptr + rows[:, None] * stride_dn + ins[None, :] * stride_di,
+    tl.store(grad_x_ptr + rows[:, None].to(tl.int64) * stride_dn + ins[None, :].to(tl.int64) * stride_di,
              grad_x.to(grad_x_ptr.dtype.element_ty), mask=mask)
 
 
@@ -203,7 +204,7 @@ def _kan_grad_weight_kernel(
             feature = _cardinal(tl.abs(u - (centre + j)), a0, c0, a1, c1, a2, c2, K, TERMS)
         acc += tl.dot(tl.trans(grad_y), feature, input_precision=PRECISION)
     mask = (outs[:, None] < n_out) & (ins[None, :] < n_in)
-    offsets = ((split * (N_BASES + 1) + j) * n_out + outs[:, None]) * n_in + ins[None, :]
+    offsets = ((split.to(tl.int64) * (N_BASES + 1) + j) * n_out + outs[:, None]) * n_in + ins[None, :]
     tl.store(partial_ptr + offsets, acc, mask=mask)
 
 
@@ -250,9 +251,20 @@ def _spline_arguments(spline_order, scale, offset):
     return scalars, (spline_order, len(spline.terms))
 
 
-def _precision():
-    """``tl.dot`` precision of float32 products: TF32 where torch allows it for float32 matmuls."""
-    return 'ieee' if torch.get_float32_matmul_precision() == 'highest' else 'tf32'
+def _precision() -> str:
+    """``tl.dot`` precision of float32 products: ``'tf32'`` where torch's own CUDA matmuls use TF32, else ``'ieee'``.
+
+    torch's CUDA matmuls follow ``torch.backends.cuda.matmul.fp32_precision``, or, where that is
+    ``'none'``, ``torch.backends.fp32_precision``; the legacy ``torch.set_float32_matmul_precision``
+    and ``allow_tf32`` write the first. ``torch.get_float32_matmul_precision()`` raises once both
+    APIs were used, so it is read only by a torch without the new one.
+    """
+    matmul = getattr(torch.backends.cuda.matmul, 'fp32_precision', None)
+    if matmul is None:
+        return 'ieee' if torch.get_float32_matmul_precision() == 'highest' else 'tf32'
+    if matmul == 'none':
+        matmul = torch.backends.fp32_precision
+    return 'tf32' if matmul == 'tf32' else 'ieee'
 
 
 def kan_forward(x: torch.Tensor, base_weight: torch.Tensor, spline_weight: torch.Tensor, spline_scaler: torch.Tensor,
