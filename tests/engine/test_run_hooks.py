@@ -89,6 +89,22 @@ def test_the_main_process_is_seeded_by_seed_and_the_runs_iteration():
     assert draws() != first
 
 
+def test_per_rank_seeds_stay_in_numpys_range_at_rank_63_and_iteration_a_million(monkeypatch):
+    import mmengine.runner.utils
+    from loki_video.engine.hooks import epoch_seed_hook
+    runner = SimpleNamespace(seed=7, iter=10**6, cfg=dict(randomness=dict(diff_rank_seed=True)))
+    drawn = {}
+    for rank in (0, 63):
+        for module in (epoch_seed_hook, mmengine.runner.utils):
+            monkeypatch.setattr(module, 'get_rank', lambda rank=rank: rank)
+        EpochSeedHook().before_train_iter(runner, 0)
+        drawn[rank] = draws()
+        with monkeypatch.context() as patched:  # the largest seed the derivation can give
+            patched.setattr(epoch_seed_hook, 'derived_seed', lambda *numbers: 2**32 - 1)
+            EpochSeedHook().before_train_iter(runner, 0)
+    assert drawn[0] != drawn[63]
+
+
 def test_accuracy_report_counts_views_from_the_inputs(tmp_path):
     runner = SimpleNamespace(logger=RecordingLogger(), work_dir=str(tmp_path),
                              test_dataloader=SimpleNamespace(dataset=range(5)))

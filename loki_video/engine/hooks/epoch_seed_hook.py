@@ -22,6 +22,7 @@ from typing import Callable, Optional
 
 import numpy as np
 import torch
+from mmengine.dist import get_rank
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
 from mmengine.runner import Runner, set_random_seed
@@ -62,7 +63,7 @@ class SampleSeededPipeline:
 @HOOKS.register_module()
 class EpochSeedHook(Hook):
     """Seed the main process per training iteration and each sample per epoch (module docstring),
-    through mmengine's ``set_random_seed`` (plus the rank with ``randomness.diff_rank_seed``).
+    through mmengine's ``set_random_seed`` (the rank a part of the derived seed with ``randomness.diff_rank_seed``).
 
     A training dataset without a ``pipeline`` of its own (a wrapper such as ``RepeatDataset``)
     keeps mmengine's per-worker seeding, which repeats exactly with ``num_workers=0`` or
@@ -93,5 +94,7 @@ class EpochSeedHook(Hook):
 
     def before_train_iter(self, runner: Runner, batch_idx: int, data_batch: Optional[dict] = None) -> None:
         randomness = runner.cfg.get('randomness') or {}
-        set_random_seed(derived_seed(runner.seed, runner.iter),
-                        diff_rank_seed=randomness.get('diff_rank_seed', False))
+        # The rank goes into the derived seed rather than being added to it (set_random_seed's diff_rank_seed):
+        # a 32-bit seed plus the rank can pass numpy's largest seed, 2**32 - 1.
+        rank = (get_rank(), ) if randomness.get('diff_rank_seed', False) else ()
+        set_random_seed(derived_seed(runner.seed, runner.iter, *rank))
