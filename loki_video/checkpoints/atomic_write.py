@@ -1,21 +1,32 @@
 """Files written whole or not at all: checkpoints, ``last_checkpoint`` and exported weights.
 
 :func:`write_atomically` writes to a temporary file in the destination's folder, flushes it to the
-disk (``fsync``) and renames it over the destination (``os.replace``, atomic on POSIX file
-systems): a kill or a full disk at any moment leaves either the previous file or the new one, never
-a truncated file under the final name. :class:`AtomicLocalBackend` is mmengine's ``LocalBackend``
-writing this way, registered as ``backend='atomic_local'`` for ``CheckpointHook(backend_args=...)``
-(the runtime configs set it), so every ``runner.save_checkpoint`` goes through it.
+disk (``fsync``), renames it over the destination (``os.replace``, atomic on POSIX file systems) and
+flushes the folder, so that the rename survives a power loss: a kill or a full disk at any moment
+leaves either the previous file or the new one, never a truncated file under the final name. The
+file gets the permissions a plain ``open(path, 'wb')`` would give it (the umask's for a new file, the
+old file's for a replaced one), so that others on a shared cluster read it as before.
+:class:`AtomicLocalBackend` is mmengine's ``LocalBackend`` writing this way, registered as
+``backend='atomic_local'`` for ``CheckpointHook(backend_args=...)`` (the runtime configs set it), so
+every ``runner.save_checkpoint`` goes through it.
+
+Temporary files are named ``.<name>.<host>.<pid>.<random>.partial`` (never ``*.pth``, so no glob for
+checkpoints picks one up); :func:`remove_stale_temporaries` removes those whose writer on this host is
+no longer running (a killed save's), at each write and when a run starts.
 """
 import os
 import os.path as osp
+import re
+import secrets
 import shutil
-import tempfile
+import socket
+import stat
 from typing import Union
 
 from mmengine.fileio import LocalBackend, register_backend
 
-TEMPORARY_SUFFIX = '.partial'  # never ends with .pth, so no glob for checkpoints picks one up
+TEMPORARY_SUFFIX = '.partial'
+_TEMPORARY = re.compile(r'^\..+\.(?P<host>[^.]+)\.(?P<pid>\d+)\.[0-9a-f]+' + re.escape(TEMPORARY_SUFFIX) + '$')
 
 
 class CheckpointWriteError(OSError):
@@ -27,6 +38,54 @@ def _free_space(folder: str) -> str:
         return f'{shutil.disk_usage(folder).free / 2**30:.2f} GiB free on {folder}'
     except OSError:
         return f'free space on {folder} unknown'
+
+
+def _host() -> str:
+    return socket.gethostname().split('.')[0].replace('.', '_') or 'localhost'
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
+
+
+def remove_stale_temporaries(folder: Union[str, os.PathLike]) -> list:
+    """Remove the temporary files in ``folder`` left by writers on this host that are no longer running.
+
+    Returns:
+        list[str]: the paths removed. Another host's temporaries are left alone (its writer may be running).
+    """
+    removed = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    host = _host()
+    for name in names:
+        match = _TEMPORARY.match(name)
+        if match and match['host'] == host and not _running(int(match['pid'])):
+            try:
+                os.remove(osp.join(folder, name))
+                removed.append(osp.join(folder, name))
+            except FileNotFoundError:
+                pass
+    return removed
+
+
+def _fsync_folder(folder: str) -> None:
+    """Make a rename in ``folder`` durable (POSIX; folders cannot be opened on Windows)."""
+    if os.name != 'posix':
+        return
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def write_atomically(path: Union[str, os.PathLike], data: bytes) -> None:
@@ -41,14 +100,22 @@ def write_atomically(path: Union[str, os.PathLike], data: bytes) -> None:
     temporary = None
     try:
         os.makedirs(folder, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(prefix=f'.{osp.basename(path)}.', suffix=TEMPORARY_SUFFIX,
-                                                 dir=folder)
+        remove_stale_temporaries(folder)
+        name = f'.{osp.basename(path)}.{_host()}.{os.getpid()}.{secrets.token_hex(4)}{TEMPORARY_SUFFIX}'
+        # os.open with 0o666 applies the umask as a plain open does (mkstemp would give 0o600)
+        descriptor = os.open(osp.join(folder, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_BINARY', 0),
+                             0o666)
+        temporary = osp.join(folder, name)
         with os.fdopen(descriptor, 'wb') as file:
+            if osp.exists(path):  # a plain open keeps the mode of the file it overwrites
+                os.chmod(file.fileno() if os.chmod in os.supports_fd else temporary,
+                         stat.S_IMODE(os.stat(path).st_mode))
             file.write(data)
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, path)
         temporary = None
+        _fsync_folder(folder)
     except OSError as error:
         raise CheckpointWriteError(f'could not write {path}: {error.strerror or error} ({_free_space(folder)}); '
                                    f'{"the previous file is intact" if osp.exists(path) else "nothing was written"}'

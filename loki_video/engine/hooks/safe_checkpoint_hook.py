@@ -19,7 +19,7 @@ from mmengine.hooks import CheckpointHook
 from mmengine.registry import HOOKS
 from mmengine.runner import EpochBasedTrainLoop, Runner
 
-from loki_video.checkpoints.atomic_write import write_atomically
+from loki_video.checkpoints.atomic_write import remove_stale_temporaries, write_atomically
 from loki_video.datasets.resumable_sampler import ResumableSampler
 
 MID_EPOCH_KEY = 'mid_epoch_ckpt'  # message hub: the newest mid-epoch checkpoint, saved with each checkpoint
@@ -70,6 +70,10 @@ class SafeCheckpointHook(CheckpointHook):
 
     def before_train(self, runner: Runner) -> None:
         super().before_train(runner)
+        if is_main_process():  # what saves killed in an earlier attempt left
+            for folder in {runner.work_dir, self.out_dir}:
+                for path in remove_stale_temporaries(folder):
+                    runner.logger.info(f'removed {path}, left by a save that was killed')
         self._last_save = time.monotonic()
         self.mid_epoch_checkpoint = runner.message_hub.get_info(MID_EPOCH_KEY)  # a resumed run's, else None
         if not isinstance(runner.train_loop, EpochBasedTrainLoop):
