@@ -16,7 +16,7 @@ setup(
                 'and image classification with frozen Vision Transformers',
     long_description=Path(__file__).parent.joinpath('README.md').read_text(),
     long_description_content_type='text/markdown',
-    python_requires='>=3.9',
+    python_requires='>=3.11',
     packages=find_packages(include=['loki_video', 'loki_video.*']),
     package_data={'loki_video': ['labels/*.txt']},
     # mmcv is deliberately absent: full mmcv or mmcv-lite both work and the

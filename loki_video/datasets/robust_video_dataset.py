@@ -14,13 +14,20 @@ sample (a readable sample run through the pipeline with its inputs zeroed),
 its own label, and metainfo ``invalid_sample = {'filename', 'reason'}`` so
 :class:`~loki_video.evaluation.metrics.valid_acc_metric.ValidAccMetric` can exclude it.
 
+Every error of the pipeline on a video is that video's: it is skipped (train) or flagged (test). A
+misconfigured pipeline fails on every video: ``max_refetch + 1`` consecutive failures stop the run
+with the last error and its traceback.
+
 Crashing and hanging decoders: with ``decode_timeout`` (seconds, the default 30) the pipeline runs in
-a child process of the loading one (:class:`~loki_video.datasets.pipeline_guard.PipelineGuard`):
-a sample whose decoding kills that process or runs past the timeout counts as a bad video like a
-corrupt one, with the reason ``decoder crashed: ...`` or ``decoder hung: ...``, and such records
-carry ``remember=True``: BadSampleReportHook writes them to the work dir, and a run resumed or
-restarted there gives them to :meth:`RobustVideoDataset.skip_known_bad`, so they are skipped at
-once. ``decode_timeout=None`` runs the pipeline in the loading process itself.
+a child process of the loading one (:class:`~loki_video.datasets.pipeline_guard.PipelineGuard`).
+A sample whose decoding runs past the timeout, or whose process is killed by SIGKILL from outside
+(the OOM killer), is tried once more: a stalled file system or machine is not a bad file. A
+crash, or a second timeout or kill, counts as a bad video like a corrupt one, with the reason
+``decoder crashed: ...`` or ``decoder hung: ...``, and such records carry ``remember=True``:
+BadSampleReportHook writes them to the work dir, and a run resumed or restarted there gives them to
+:meth:`RobustVideoDataset.skip_known_bad`, so they are skipped at once. ``decode_timeout=None`` runs
+the pipeline in the loading process itself, as does a platform without ``os.fork`` (Windows; the
+dataset says so once).
 
 Frame-exact decoding: ``exact_decode_list`` names a list of videos whose indexed reads are
 wrong (``tools/data/check_videos.py --verify-seek`` writes it, ``<list>.exact.txt``); the
@@ -46,16 +53,16 @@ from mmaction.registry import DATASETS
 from mmengine.dataset import Compose
 from mmengine.logging import print_log
 
+from . import pipeline_guard
 from .data_paths import check_paths_exist
-from .pipeline_guard import DecoderCrashed, DecodeTimeout, PipelineGuard
+from .pipeline_guard import DecoderCrashed, DecoderKilled, DecodeTimeout, PipelineGuard
 from .video_reader import decode_failure
 
 SKIPPED_KEY = 'skipped_bad_samples'
 INVALID_KEY = 'invalid_sample'
 
-# Raised by misconfigured pipelines rather than by bad files: never skipped.
-CONFIG_ERRORS = (KeyError, TypeError, AttributeError, NameError, ImportError,
-                 NotImplementedError)
+# Failures of the guard's child that a busy or stalled machine causes as well as a bad file: tried once more.
+RETRIED_FAILURES = (DecodeTimeout, DecoderKilled)
 
 
 class VideoTooShortError(RuntimeError):
@@ -154,6 +161,11 @@ class RobustVideoDataset(VideoDataset):
                  **kwargs: Any) -> None:
         if decode_timeout is not None and decode_timeout <= 0:
             raise ValueError(f'decode_timeout must be a number of seconds > 0, or None, not {decode_timeout}')
+        if decode_timeout and not pipeline_guard.AVAILABLE:
+            print_log(f'{type(self).__name__}: decode_timeout is ignored here (no os.fork on this platform): '
+                      'videos are decoded in the loading process, and a crashing decoder stops the run',
+                      logger='current', level=WARNING)
+            decode_timeout = None
         self.guard = PipelineGuard(decode_timeout) if decode_timeout else None
         self._own_pipeline: Optional[Callable] = None
         self.known_bad: Dict[str, str] = {}
@@ -230,7 +242,14 @@ class RobustVideoDataset(VideoDataset):
         # seeding does); a tool's replacement that records what it sees in this process (mmaction2's
         # browse_dataset.py) runs here.
         own = self._own_pipeline in (self.pipeline, getattr(self.pipeline, 'pipeline', None))
-        return self.guard(self.pipeline, info) if self.guard and own else self.pipeline(info)
+        if not (self.guard and own):
+            return self.pipeline(info)
+        try:
+            return self.guard(self.pipeline, info)
+        except RETRIED_FAILURES as error:
+            print_log(f'{type(self).__name__}: {info["filename"]}: {error}; trying it once more',
+                      logger='current', level=WARNING)
+        return self.guard(self.pipeline, info)
 
     def _describe_failure(self, idx: int, error: Exception) -> dict:
         """``{'filename', 'reason'}`` for a failed index, logged as warning."""
@@ -245,10 +264,12 @@ class RobustVideoDataset(VideoDataset):
             reason = f'too short: {error}'
         elif isinstance(error, KnownBadVideo):
             reason = f'{error} (met before: not read again)'
+        elif isinstance(error, DecoderKilled):
+            reason = f'decoder crashed: {error}, twice'
         elif isinstance(error, DecoderCrashed):
             reason = f'decoder crashed: {error}'
         elif isinstance(error, DecodeTimeout):
-            reason = f'decoder hung: {error}'
+            reason = f'decoder hung: {error}, twice'
         else:
             reason = f'unreadable: {decode_failure(error)}'
         # Once per file and process, and not from DataLoader workers (new processes every epoch unless
@@ -266,15 +287,14 @@ class RobustVideoDataset(VideoDataset):
 
     def _prepare_train_sample(self, idx: int) -> Optional[dict]:
         """Load ``idx`` or the next readable index after it."""
-        skipped = []
+        skipped, last_error = [], None
         for offset in range(min(len(self), self.max_refetch + 1)):
             candidate = (idx + offset) % len(self)
             try:
                 data = self._run_pipeline(candidate)
-            except CONFIG_ERRORS:
-                raise
-            except Exception as error:
+            except Exception as error:  # noqa: BLE001  (every error of a video is that video's: module docstring)
                 skipped.append(self._describe_failure(candidate, error))
+                last_error = error
                 continue
             if skipped and data is not None:
                 _set_meta(data, SKIPPED_KEY, skipped)
@@ -282,17 +302,15 @@ class RobustVideoDataset(VideoDataset):
         raise RuntimeError(
             f'{len(skipped)} consecutive videos from index {idx} of '
             f'{self.ann_file} failed to load, the last: '
-            f'{skipped[-1]["filename"]} ({skipped[-1]["reason"]}); run '
-            'tools/data/check_videos.py on the list and train on its '
-            '.clean.txt output.')
+            f'{skipped[-1]["filename"]} ({skipped[-1]["reason"]}); if every video fails, the pipeline is '
+            'misconfigured (the error above); else run tools/data/check_videos.py on the list and train on its '
+            '.clean.txt output.') from last_error
 
     def _prepare_test_sample(self, idx: int) -> Optional[dict]:
         """Load ``idx``, or a flagged zero placeholder if it fails."""
         try:
             return self._run_pipeline(idx)
-        except CONFIG_ERRORS:
-            raise
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001  (every error of a video is that video's: module docstring)
             record = self._describe_failure(idx, error)
         if self._placeholder is None:
             self._placeholder = self._build_placeholder(idx)
@@ -307,17 +325,18 @@ class RobustVideoDataset(VideoDataset):
         return data
 
     def _build_placeholder(self, idx: int) -> dict:
-        """Zeroed output of the first readable sample after ``idx``."""
-        for offset in range(1, len(self)):
+        """Zeroed output of the first readable sample among the ``max_refetch`` after ``idx``."""
+        last_error = None
+        for offset in range(1, min(len(self), self.max_refetch + 1)):
             try:
                 data = self._run_pipeline((idx + offset) % len(self))
-            except CONFIG_ERRORS:
-                raise
-            except Exception:
+            except Exception as error:  # noqa: BLE001  (that video's; the next one is tried)
+                last_error = error
                 continue
             if data is not None:
                 return _zeros_like(data)
         raise RuntimeError(
-            f'no video of {self.ann_file} could be loaded, so no placeholder '
-            'with the right shapes can be built; check the video root and '
-            'run tools/data/check_videos.py on the list.')
+            f'index {idx} of {self.ann_file} and the {self.max_refetch} after it failed to load, so no placeholder '
+            'with the right shapes can be built; if every video fails, the pipeline is misconfigured (the error '
+            'above); else check the video root and run tools/data/check_videos.py on the list.'
+        ) from last_error

@@ -1,5 +1,7 @@
 import glob
+import os
 import os.path as osp
+import signal
 
 import cv2
 import numpy as np
@@ -156,3 +158,80 @@ def test_runner_reports_bad_samples_with_workers(mixed_videos, tmp_path):
     assert 'Train epoch 1: 3 bad videos skipped' in log
     assert 'Validation: 3 bad videos flagged invalid' in log
     assert 'acc/evaluated: 2' in log and 'acc/excluded: 3' in log
+
+
+class TwoArgumentError(Exception):
+    def __init__(self, path, detail):
+        super().__init__(f'{path}: {detail}')
+
+
+class FaultyPipeline:
+    """Faults by file name, counting each file's attempts in ``attempts/`` (the guard's children are
+    forked, so no counter in memory survives a killed one): ``slow`` hangs once, ``oom`` is SIGKILLed
+    once, ``hang`` always hangs, ``odd`` raises an exception that does not unpickle."""
+
+    def __init__(self, attempts):
+        self.attempts = attempts
+
+    def __call__(self, data):
+        import time
+        name = osp.basename(data['filename'])
+        with open(osp.join(self.attempts, name), 'a+') as counter:
+            counter.seek(0)
+            attempt = len(counter.read())
+            counter.write('.')
+        if ('slow' in name and attempt == 0) or 'hang' in name:
+            time.sleep(600)
+        if 'oom' in name and attempt == 0:
+            os.kill(os.getpid(), signal.SIGKILL)
+        if 'odd' in name:
+            raise TwoArgumentError(name, 'bad header')
+        return dict(name=name, attempt=attempt)
+
+
+@pytest.fixture
+def faulty_dataset(tmp_path):
+    names = ['slow.mp4', 'oom.mp4', 'hang.mp4', 'odd.mp4', 'good.mp4']
+    for name in names:
+        (tmp_path / name).write_bytes(b'video')
+    (tmp_path / 'attempts').mkdir()
+    (tmp_path / 'list.txt').write_text(''.join(f'{name} 0\n' for name in names))
+
+    def build(test_mode=False):
+        dataset = RobustVideoDataset(str(tmp_path / 'list.txt'), _pipeline(test_mode), test_mode=test_mode,
+                                     data_prefix=dict(video=str(tmp_path)), decode_timeout=1)
+        dataset.pipeline = dataset._own_pipeline = FaultyPipeline(str(tmp_path / 'attempts'))
+        return dataset
+    return build
+
+
+def test_a_timeout_or_a_kill_from_outside_is_tried_once_more_and_only_repeated_ones_are_remembered(
+        faulty_dataset, captured_log):
+    dataset = faulty_dataset()
+    assert dataset[0] == dict(name='slow.mp4', attempt=1)
+    assert dataset[1] == dict(name='oom.mp4', attempt=1)
+    assert dataset.known_bad == {}
+    assert any('slow.mp4: decoding took longer than 1 s (the decode_timeout); trying it once more' in m
+               for m in captured_log)
+    data = dataset[2]  # hangs twice: skipped and remembered
+    assert data['name'] == 'good.mp4'
+    assert list(dataset.known_bad) == [osp.join(osp.dirname(dataset.ann_file), 'hang.mp4')]
+    assert dataset.known_bad[osp.join(osp.dirname(dataset.ann_file), 'hang.mp4')].endswith(', twice')
+
+
+def test_an_error_that_does_not_unpickle_skips_its_video_instead_of_stopping_the_run(faulty_dataset):
+    dataset = faulty_dataset()
+    data = dataset[3]
+    assert data['name'] == 'good.mp4'
+    [record] = data[SKIPPED_KEY]
+    assert osp.basename(record['filename']) == 'odd.mp4' and 'TwoArgumentError: odd.mp4: bad header' in record['reason']
+    assert 'remember' not in record
+
+
+def test_without_fork_the_guard_is_off_with_one_line(faulty_dataset, captured_log, monkeypatch):
+    from loki_video.datasets import pipeline_guard
+    monkeypatch.setattr(pipeline_guard, 'AVAILABLE', False)
+    dataset = faulty_dataset()
+    assert dataset.guard is None
+    assert sum('decode_timeout is ignored here (no os.fork on this platform)' in m for m in captured_log) == 1
+    assert dataset[4] == dict(name='good.mp4', attempt=0)

@@ -91,6 +91,7 @@ def test_the_main_process_is_seeded_by_seed_and_the_runs_iteration():
 
 def test_per_rank_seeds_stay_in_numpys_range_at_rank_63_and_iteration_a_million(monkeypatch):
     import mmengine.runner.utils
+
     from loki_video.engine.hooks import epoch_seed_hook
     runner = SimpleNamespace(seed=7, iter=10**6, cfg=dict(randomness=dict(diff_rank_seed=True)))
     drawn = {}
