@@ -1,38 +1,67 @@
 """A sampler that can resume in the middle of an epoch, for mid-epoch checkpoints.
 
-mmengine's ``DefaultSampler`` yields a rank's indices of an epoch from ``seed + epoch``; a run
-resumed from a checkpoint saved after ``b`` batches of epoch ``e`` must yield the same indices
-without their first ``b * batch_size`` (:class:`~loki_video.engine.hooks.SafeCheckpointHook`
-calls :meth:`ResumableSampler.skip` when it resumes), so that the resumed run sees exactly the
-batches the uninterrupted one saw next.
+mmengine's ``DefaultSampler`` orders an epoch from ``seed + epoch`` and deals that order out to the
+ranks in turn: after ``b`` batches of ``batch_size`` on each of ``world_size`` ranks, exactly the
+first ``b * batch_size * world_size`` indices of the epoch's order have been trained, whatever the
+rank. A mid-epoch checkpoint records that global position
+(:class:`~loki_video.engine.hooks.SafeCheckpointHook`); a run resumed from it, with the same or
+another number of processes or batch size, deals out the rest of the order
+(:meth:`ResumableSampler.skip`), so every remaining index is trained once, as in any epoch
+(``round_up`` repeats up to ``world_size - 1`` of them so that every rank gets as many).
 """
-from typing import Any, Iterator
+import math
+from typing import Any, Iterator, List
 
+import torch
 from mmengine.dataset import DefaultSampler
 from mmengine.registry import DATA_SAMPLERS
 
 
 @DATA_SAMPLERS.register_module()
 class ResumableSampler(DefaultSampler):
-    """``DefaultSampler`` (same arguments, same order) whose epoch ``e`` can start after its first
-    ``n`` indices of this rank (:meth:`skip`); other epochs are whole."""
+    """``DefaultSampler`` (same arguments, same order) whose epoch ``e`` can start at a global position
+    of its order (:meth:`skip`); other epochs are whole."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.skipped_epoch, self.skipped_samples = -1, 0
 
     def skip(self, epoch: int, num_samples: int) -> None:
-        """Leave out the first ``num_samples`` indices of this rank in epoch ``epoch``."""
-        if not 0 <= num_samples < self.num_samples:
-            raise ValueError(f'cannot skip {num_samples} of the {self.num_samples} samples of an epoch on this rank: '
-                             'the checkpoint was saved with another dataset, batch size or number of processes')
+        """Leave out the first ``num_samples`` indices of epoch ``epoch``'s order (all ranks together)."""
+        if not 0 <= num_samples < len(self.dataset):
+            raise ValueError(f'cannot resume after {num_samples} samples of an epoch of {len(self.dataset)}: the '
+                             'checkpoint was saved with another dataset; resume from an epoch checkpoint instead')
         self.skipped_epoch, self.skipped_samples = epoch, num_samples
 
-    def _skipped_now(self) -> int:
+    def skipped_now(self) -> int:
+        """Indices of the current epoch's order left out (0 in epochs other than the skipped one)."""
         return self.skipped_samples if self.epoch == self.skipped_epoch else 0
 
+    def position(self, batches: int, batch_size: int) -> int:
+        """The global position in the current epoch's order after ``batches`` batches of this iteration."""
+        return self.skipped_now() + batches * batch_size * self.world_size
+
+    def _order(self) -> List[int]:
+        """The epoch's order of all indices, as ``DefaultSampler`` draws it."""
+        if self.shuffle:
+            generator = torch.Generator()
+            generator.manual_seed(self.seed + self.epoch)
+            return torch.randperm(len(self.dataset), generator=generator).tolist()
+        return list(range(len(self.dataset)))
+
     def __iter__(self) -> Iterator[int]:
-        return iter(list(super().__iter__())[self._skipped_now():])
+        if not self.skipped_now():
+            return super().__iter__()
+        remaining = self._order()[self.skipped_now():]
+        if self.round_up:
+            total = len(self) * self.world_size
+            remaining = (remaining * math.ceil(total / len(remaining)))[:total]
+        return iter(remaining[self.rank::self.world_size])
 
     def __len__(self) -> int:
-        return self.num_samples - self._skipped_now()
+        remaining = len(self.dataset) - self.skipped_now()
+        if not self.skipped_now():
+            return self.num_samples
+        if self.round_up:
+            return math.ceil(remaining / self.world_size)
+        return math.ceil(max(remaining - self.rank, 0) / self.world_size)

@@ -6,9 +6,12 @@
   the previous ``best_*``, the previous mid-epoch one) are removed only after the new one is
   complete. A kill at any moment leaves the previous checkpoints and ``last_checkpoint`` valid.
 * Mid-epoch: ``interval_iters`` and ``interval_minutes`` save ``iter_<N>.pth`` within epochs as
-  well; only the newest is kept, and the next epoch checkpoint removes it. Resuming from one, the
-  hook makes the sampler (:class:`~loki_video.datasets.ResumableSampler`) skip the batches of the
-  epoch already trained on, so the run goes on with the next batch exactly.
+  well; only the newest is kept, and the next epoch checkpoint removes it. Each records its global
+  position in the epoch's sample order (``mid_epoch_position`` in the message hub: epoch, samples
+  trained by all ranks together, dataset size, world size). Resuming from one, the hook makes the
+  sampler (:class:`~loki_video.datasets.ResumableSampler`) deal out the rest of that order, so
+  every remaining sample is trained once, with the same number of processes and batch size
+  (then the run goes on with the next batch exactly) or with others.
 """
 import os.path as osp
 import time
@@ -23,6 +26,7 @@ from loki_video.checkpoints.atomic_write import remove_stale_temporaries, write_
 from loki_video.datasets.resumable_sampler import ResumableSampler
 
 MID_EPOCH_KEY = 'mid_epoch_ckpt'  # message hub: the newest mid-epoch checkpoint, saved with each checkpoint
+POSITION_KEY = 'mid_epoch_position'  # message hub: where in its epoch a mid-epoch checkpoint was saved
 
 
 class _RemovalsDeferred:
@@ -85,13 +89,24 @@ class SafeCheckpointHook(CheckpointHook):
                                   f'{type(sampler).__name__}; set train_dataloader.sampler='
                                   "dict(type='ResumableSampler', ...) (DefaultSampler's arguments)")
             self.interval_iters = self.interval_minutes = 0
+        position = runner.message_hub.get_info(POSITION_KEY)
         consumed = runner.iter - runner.epoch * len(runner.train_dataloader)
-        if consumed:
+        if POSITION_KEY not in runner.message_hub.runtime_info and consumed > 0:  # saved before positions were
+            position = dict(epoch=runner.epoch, samples=consumed * runner.train_dataloader.batch_size *
+                            getattr(sampler, 'world_size', 1), dataset_size=len(runner.train_dataloader.dataset),
+                            world_size='as many')  # recorded: the same number of processes assumed
+        if position and position['epoch'] == runner.epoch:
             if not resumable:
-                raise ValueError(f'the checkpoint was saved after batch {consumed} of epoch {runner.epoch + 1}: '
-                                 "resuming it needs train_dataloader.sampler=dict(type='ResumableSampler', ...)")
-            sampler.skip(runner.epoch, consumed * runner.train_dataloader.batch_size)
-            runner.logger.info(f'resuming epoch {runner.epoch + 1} after its batch {consumed}')
+                raise ValueError(f'the checkpoint was saved after {position["samples"]} samples of epoch '
+                                 f'{runner.epoch + 1}: resuming it needs '
+                                 "train_dataloader.sampler=dict(type='ResumableSampler', ...)")
+            size = len(runner.train_dataloader.dataset)
+            if position['dataset_size'] != size:
+                raise ValueError(f'the checkpoint was saved in an epoch of {position["dataset_size"]} samples, this '
+                                 f'dataset has {size}: resume from an epoch checkpoint (--resume PATH) instead')
+            sampler.skip(runner.epoch, position['samples'])
+            runner.logger.info(f'resuming epoch {runner.epoch + 1} after {position["samples"]} of its {size} '
+                               f'samples (saved at world size {position["world_size"]}, now {sampler.world_size})')
 
     def after_train_iter(self, runner: Runner, batch_idx: int, data_batch: Optional[dict] = None,
                          outputs: Optional[dict] = None) -> None:
@@ -108,6 +123,10 @@ class SafeCheckpointHook(CheckpointHook):
             previous = self.mid_epoch_checkpoint
             self.mid_epoch_checkpoint = self.file_backend.join_path(self.out_dir, filename)
             runner.message_hub.update_info(MID_EPOCH_KEY, self.mid_epoch_checkpoint)
+            sampler, loader = runner.train_dataloader.sampler, runner.train_dataloader
+            runner.message_hub.update_info(POSITION_KEY, dict(
+                epoch=runner.epoch, samples=sampler.position(batch_idx + 1, loader.batch_size),
+                dataset_size=len(loader.dataset), world_size=sampler.world_size))
             self._save(runner, filename, dict(epoch=runner.epoch, iter=runner.iter + 1))
             self._remove([previous])
 
@@ -123,6 +142,7 @@ class SafeCheckpointHook(CheckpointHook):
             runner.message_hub.update_info('keep_ckpt_ids', list(self.keep_ckpt_ids))
         previous, self.mid_epoch_checkpoint = self.mid_epoch_checkpoint, None
         runner.message_hub.update_info(MID_EPOCH_KEY, None)
+        runner.message_hub.update_info(POSITION_KEY, None)
         self._save(runner, self.filename_tmpl.format(step), meta)
         self._remove(expired + [previous])
 
