@@ -9,6 +9,8 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 from torch import nn
 
+from loki_video.user_error import UserFileError, UserValueError
+
 VIDEO_SCOPE = 'mmaction'
 # Top-level keys read beside the arguments of mmengine's Runner.__init__: by the Runner itself
 # from its config, by mmengine's config loading, and by this project.
@@ -37,7 +39,7 @@ def check_option_keys(cfg: Config, cfg_options: dict) -> None:
         if top not in known:
             close = difflib.get_close_matches(top, sorted(known), n=1)
             hint = f'; did you mean {close[0]}?' if close else ''
-            raise ValueError(f'--cfg-options {key}: the config has no key {top!r} and the runner reads none{hint}')
+            raise UserValueError(f'--cfg-options {key}: the config has no key {top!r} and the runner reads none{hint}')
 
 
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
@@ -48,7 +50,7 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     images) decides which registries build the model, datasets and metrics.
     """
     if not osp.isfile(path):
-        raise FileNotFoundError(f"config {path} does not exist (configs/ holds the project's: docs/configs.md)")
+        raise UserFileError(f"config {path} does not exist (configs/ holds the project's: docs/configs.md)")
     cfg = Config.fromfile(path)
     if cfg_options:
         check_option_keys(cfg, cfg_options)

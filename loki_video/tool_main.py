@@ -1,14 +1,20 @@
 """How every tool ends: a user's mistake in one line and exit status 1; ``--debug`` for the traceback.
 
-Each script under ``tools/`` ends with ``run_main(main)``. A user's mistake is an exception of
-:data:`USER_ERRORS`: a missing or misnamed file, a wrong value, an unknown registry type, a checkpoint
-that does not fit the model (the project's checks word these to name the file or key and the fix),
-and a config key that the class it configures does not take (:func:`explain_unexpected_argument`
-names the key path, the class, the closest argument and all it accepts); so is a run stopped by a
-checkpoint it could not write or by a non-finite loss (the message says what to resume from). It is printed as
-``<tool>: <message>`` on stderr and the tool exits with status 1. ``--debug`` anywhere on the
-command line (taken out before the tool reads its arguments) shows the full traceback instead. Any
-other exception is a fault of the tool and keeps its traceback.
+Each script under ``tools/`` ends with ``run_main(main)``. A user's mistake is:
+
+* an error of the project's own checks (:class:`~loki_video.user_error.UserError`: a missing or
+  misnamed file, a wrong value, an unknown name, a checkpoint that does not fit the model, a run
+  stopped by a checkpoint it could not write or by a non-finite loss; each message names the file or
+  key and the fix);
+* a config key that the class it configures does not take (:func:`explain_unexpected_argument`
+  names the key path, the class, the closest argument and all it accepts);
+* a type that a registry does not hold (mmengine's ``KeyError: 'X is not in the ... registry'``);
+* an error of the operating system on a path (a missing file, a read-only or full disk), which names it.
+
+It is printed as ``<tool>: <message>`` on stderr and the tool exits with status 1. ``--debug``
+anywhere on the command line (taken out before the tool reads its arguments) shows the full traceback
+instead. Any other exception (a ``KeyError`` or ``ValueError`` from inside the project or a library)
+is a fault of the tool and keeps its traceback.
 """
 import difflib
 import inspect
@@ -19,7 +25,7 @@ from typing import Any, Callable, Optional
 
 from mmengine.config import Config
 
-USER_ERRORS = (FileNotFoundError, NotADirectoryError, IsADirectoryError, ValueError, KeyError)  # and below
+REGISTRY_MISS = re.compile(r'is not in the \S+ registry')
 UNEXPECTED = re.compile(r"(\w+)\.__init__\(\) got an unexpected keyword argument '(\w+)'")
 
 
@@ -71,16 +77,16 @@ def explain_unexpected_argument(error: TypeError, cfg: Optional[Config] = None) 
 def user_message(error: BaseException) -> Optional[str]:
     """The line to print for ``error`` if it is a user's mistake (module docstring), else None. Imports
     what it needs only here, so that light tools stay light."""
-    from .checkpoints import CheckpointMismatchError
-    from .checkpoints.atomic_write import CheckpointWriteError
-    from .engine.hooks.non_finite_loss_hook import NonFiniteLossError
+    from .user_error import UserError
+    if isinstance(error, UserError):
+        return str(error)
     if isinstance(error, TypeError):
         from .config import last_loaded_config
         return explain_unexpected_argument(error, last_loaded_config())
-    if isinstance(error, KeyError) and error.args:
+    if isinstance(error, KeyError) and error.args and REGISTRY_MISS.search(str(error.args[0])):
         return str(error.args[0])
-    if isinstance(error, USER_ERRORS + (CheckpointMismatchError, CheckpointWriteError, NonFiniteLossError)):
-        return str(error)
+    if isinstance(error, OSError) and error.filename is not None and error.strerror:
+        return f'{error.filename}: {error.strerror}'
     return None
 
 

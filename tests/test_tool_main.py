@@ -8,6 +8,7 @@ import pytest
 from loki_video.config import build_model, load_config
 from loki_video.datasets.data_paths import check_annotations_have_entries
 from loki_video.tool_main import explain_unexpected_argument, run_main
+from loki_video.user_error import UserKeyError, UserValueError
 
 from tiny_runner import TINY_CONFIG
 from tool_loading import load_tool
@@ -44,13 +45,34 @@ def test_debug_shows_the_traceback(monkeypatch):
         run_main(load_tool('tools/analysis/params.py').main)
 
 
-def test_a_fault_of_the_tool_keeps_its_traceback(monkeypatch):
+@pytest.mark.parametrize('fault', [ZeroDivisionError('a bug'), KeyError('imgs'), ValueError('a library check'),
+                                   FileNotFoundError('no path attached')])
+def test_a_fault_of_the_tool_keeps_its_traceback(monkeypatch, fault):
+    """Only the project's checks of a user's input are one line: a KeyError or ValueError from inside keeps
+    its traceback (before, ``KeyError('imgs')`` printed as ``tool: imgs``)."""
     monkeypatch.setattr(sys, 'argv', ['tool'])
 
     def broken():
-        raise ZeroDivisionError('a bug')
-    with pytest.raises(ZeroDivisionError):
+        raise fault
+    with pytest.raises(type(fault)):
         run_main(broken)
+
+
+@pytest.mark.parametrize('error, line', [
+    (UserValueError('--window must be positive'), 'tool: --window must be positive'),
+    (UserKeyError("unknown backbone arch 'vit_x'"), "tool: unknown backbone arch 'vit_x'"),
+    (KeyError('NoSuchHead is not in the mmaction::model registry. Please check ...'),
+     'tool: NoSuchHead is not in the mmaction::model registry. Please check ...'),
+    (PermissionError(13, 'Permission denied', '/read-only/out.json'), 'tool: /read-only/out.json: Permission denied'),
+])
+def test_the_projects_checks_and_os_errors_on_a_path_are_one_line(monkeypatch, capsys, error, line):
+    monkeypatch.setattr(sys, 'argv', ['tool'])
+
+    def refused():
+        raise error
+    with pytest.raises(SystemExit) as ended:
+        run_main(refused)
+    assert ended.value.code == 1 and capsys.readouterr().err.splitlines() == [line]
 
 
 @pytest.mark.parametrize('key,want', [

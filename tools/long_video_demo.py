@@ -21,6 +21,7 @@ from loki_video.apis.long_video import predictions_at, window_predictions
 from loki_video.config import add_cfg_options
 from loki_video.datasets.multi_view import parse_views
 from loki_video.tool_main import run_main
+from loki_video.user_error import UserFileError
 from loki_video.visualization.labelled_video import write_labelled_video
 from loki_video.visualization.timeline import plot_timeline
 
@@ -50,7 +51,7 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     if not osp.isfile(args.video):
-        raise FileNotFoundError(f'video {args.video} does not exist')
+        raise UserFileError(f'video {args.video} does not exist')
     model = init_model(args.config, args.checkpoint, args.device, args.cfg_options)
     labels = resolve_labels(args.labels, model.cfg)
     windows = window_predictions(model, args.video, args.window, args.stride, args.views, args.batch, args.topk,

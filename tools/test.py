@@ -18,6 +18,7 @@ from loki_video.engine.launcher import close_launcher, parse_run_args, setup_lau
 from loki_video.engine.preflight import check_before_building
 from loki_video.engine.run_setup import build_runner, set_work_dir
 from loki_video.tool_main import run_main
+from loki_video.user_error import UserFileError, UserValueError
 
 
 def parse_args():
@@ -48,9 +49,9 @@ def set_strict(cfg):
     """Make every ``ValidAccMetric`` of the test evaluator raise on unreadable videos."""
     metrics = [m for m in evaluators(cfg) if m.get('type') == 'ValidAccMetric']
     if not metrics:
-        raise ValueError("--strict needs test_evaluator = dict(type='ValidAccMetric'), the metric that "
-                         'knows about unreadable videos; the config has '
-                         f"{[m.get('type') for m in evaluators(cfg)]}")
+        raise UserValueError("--strict needs test_evaluator = dict(type='ValidAccMetric'), the metric that "
+                             'knows about unreadable videos; the config has '
+                             f"{[m.get('type') for m in evaluators(cfg)]}")
     for metric in metrics:
         metric['strict'] = True
 
@@ -62,7 +63,7 @@ def merge_args(cfg, args):
     cfg.load_from = args.checkpoint
     if args.dump is not None:
         if not args.dump.endswith(('.pkl', '.pickle')):
-            raise ValueError(f'--dump {args.dump}: the file name must end with .pkl')
+            raise UserValueError(f'--dump {args.dump}: the file name must end with .pkl')
         cfg.test_evaluator = evaluators(cfg) + [dict(type='DumpResults', out_file_path=args.dump)]
     if args.views is not None:
         set_views(cfg, *args.views)
@@ -85,7 +86,7 @@ def main():
     try:
         cfg = load_config(args.config, args.cfg_options)
         if '://' not in args.checkpoint and not osp.isfile(args.checkpoint):
-            raise FileNotFoundError(f'checkpoint {args.checkpoint} does not exist')
+            raise UserFileError(f'checkpoint {args.checkpoint} does not exist')
         merge_args(cfg, args)
         check_before_building(cfg, ('test_dataloader', ))
     except (FileNotFoundError, ValueError) as error:  # a wrong option or path: the message says what to do

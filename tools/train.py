@@ -13,6 +13,7 @@ import argparse
 import os
 
 from mmengine.device import get_device
+from mmengine.runner import find_latest_checkpoint
 
 from loki_video.checkpoints import CheckpointMismatchError, checkpoint_settings
 from loki_video.config import load_config
@@ -20,6 +21,7 @@ from loki_video.engine.launcher import close_launcher, parse_run_args, setup_lau
 from loki_video.engine.preflight import check_before_building, warn_random_frozen_backbone
 from loki_video.engine.run_setup import build_runner, set_work_dir
 from loki_video.tool_main import run_main
+from loki_video.user_error import UserValueError
 
 RESTART_COUNTS = ('TORCHELASTIC_RESTART_COUNT', 'SLURM_RESTART_COUNT')  # set by torchrun, slurm on a restart
 AMP_WRAPPERS = dict(OptimWrapper='AmpOptimWrapper', AmpOptimWrapper='AmpOptimWrapper',
@@ -59,10 +61,11 @@ def add_tensorboard(cfg):
     """Add mmengine's ``TensorboardVisBackend`` to the visualizer's backends (the local JSON one stays)."""
     import importlib.util
     if importlib.util.find_spec('tensorboard') is None:
-        raise ValueError('--tensorboard needs the tensorboard package: pip install -e ".[tensorboard]"')
+        raise UserValueError('--tensorboard needs the tensorboard package: pip install -e ".[tensorboard]"')
     visualizer = cfg.get('visualizer')
     if not visualizer:
-        raise ValueError('--tensorboard needs a visualizer in the config (configs/_base_/default_runtime.py has one)')
+        raise UserValueError('--tensorboard needs a visualizer in the config '
+                             '(configs/_base_/default_runtime.py has one)')
     backends = list(visualizer.get('vis_backends') or [])
     if not any(backend.get('type') == 'TensorboardVisBackend' for backend in backends):
         backends.append(dict(type='TensorboardVisBackend'))
@@ -74,13 +77,13 @@ def set_mid_epoch_checkpoints(cfg, iters, minutes):
     ``ResumableSampler`` they need (the same order)."""
     checkpoint = cfg.default_hooks.get('checkpoint') or {}
     if checkpoint.get('type') != 'SafeCheckpointHook':
-        raise ValueError('--checkpoint-iters/--checkpoint-minutes need default_hooks.checkpoint.type '
-                         f"'SafeCheckpointHook', the config has {checkpoint.get('type')!r}")
+        raise UserValueError('--checkpoint-iters/--checkpoint-minutes need default_hooks.checkpoint.type '
+                             f"'SafeCheckpointHook', the config has {checkpoint.get('type')!r}")
     for key, option, value in (('interval_iters', '--checkpoint-iters', iters),
                                ('interval_minutes', '--checkpoint-minutes', minutes)):
         if value is not None:
             if value < 0:
-                raise ValueError(f'{option} must be >= 0 (0: no mid-epoch checkpoints), not {value}')
+                raise UserValueError(f'{option} must be >= 0 (0: no mid-epoch checkpoints), not {value}')
             checkpoint[key] = value
     sampler = cfg.train_dataloader.get('sampler') or {}
     if sampler.get('type') == 'DefaultSampler':
@@ -94,17 +97,20 @@ def merge_args(cfg, args):
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     if args.amp:
         if get_device() == 'cpu':
-            raise ValueError('--amp needs a GPU (or NPU/MLU): mixed precision is not available on CPU')
+            raise UserValueError('--amp needs a GPU (or NPU/MLU): mixed precision is not available on CPU')
         wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
         if wrapper not in AMP_WRAPPERS:
-            raise ValueError(f'--amp needs optim_wrapper.type one of {", ".join(AMP_WRAPPERS)}, '
-                             f'the config has {wrapper}')
+            raise UserValueError(f'--amp needs optim_wrapper.type one of {", ".join(AMP_WRAPPERS)}, '
+                                 f'the config has {wrapper}')
         cfg.optim_wrapper.type = AMP_WRAPPERS[wrapper]
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     if args.compile:
         cfg.compile = cfg.get('compile') or True  # keeps a dict of torch.compile options from the config
     if args.checkpoint_iters is not None or args.checkpoint_minutes is not None:
         set_mid_epoch_checkpoints(cfg, args.checkpoint_iters, args.checkpoint_minutes)
+    if args.resume == 'auto' and find_latest_checkpoint(cfg.work_dir) is None:
+        raise UserValueError(f'--resume: no checkpoint to resume from in {cfg.work_dir} (no last_checkpoint file); '
+                             'give one (--resume PATH), or leave --resume out to start a new run')
     if args.resume is None and any(int(os.environ.get(name) or 0) > 0 for name in RESTART_COUNTS):
         args.resume = 'auto'  # restarted by torchrun or requeued by slurm: go on from the newest checkpoint
     if args.resume is not None:
@@ -112,7 +118,7 @@ def merge_args(cfg, args):
         cfg.load_from = None if args.resume == 'auto' else args.resume
     if args.auto_scale_lr:
         if 'base_batch_size' not in (cfg.get('auto_scale_lr') or {}):
-            raise ValueError('--auto-scale-lr needs auto_scale_lr = dict(base_batch_size=...) in the config')
+            raise UserValueError('--auto-scale-lr needs auto_scale_lr = dict(base_batch_size=...) in the config')
         cfg.auto_scale_lr.enable = True
     randomness = dict(cfg.get('randomness') or {})
     randomness.setdefault('seed', None)  # Runner.set_randomness needs the key (None: a random seed)

@@ -10,6 +10,8 @@ import json
 import os.path as osp
 from typing import List
 
+from loki_video.user_error import UserFileError
+
 
 def scalar_files(work_dir: str) -> List[str]:
     """``scalars.json`` of the runs in ``work_dir``, oldest first.
@@ -19,8 +21,8 @@ def scalar_files(work_dir: str) -> List[str]:
     """
     paths = sorted(glob.glob(osp.join(str(work_dir), '*', 'vis_data', 'scalars.json')))
     if not paths:
-        raise FileNotFoundError(f'no {osp.join(str(work_dir), "<timestamp>", "vis_data", "scalars.json")}: '
-                                'is it the work dir of a training run (mmengine LocalVisBackend)?')
+        raise UserFileError(f'no {osp.join(str(work_dir), "<timestamp>", "vis_data", "scalars.json")}: '
+                            'is it the work dir of a training run (mmengine LocalVisBackend)?')
     return paths
 
 

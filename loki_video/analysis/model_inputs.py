@@ -8,6 +8,8 @@ from typing import Optional, Sequence, Tuple
 
 from mmengine.config import Config
 
+from loki_video.user_error import UserValueError
+
 from ..datasets.multi_view import count_views, get_test_pipeline
 
 CROPS = ('CenterCrop', 'ThreeCrop', 'TenCrop')
@@ -59,19 +61,19 @@ def view_shape(cfg: Config, shape: Optional[Sequence[int]] = None) -> Tuple[int,
     video = is_video(cfg)
     if shape is not None:
         if len(shape) != (3 if video else 2):
-            raise ValueError(f'--shape {" ".join(map(str, shape))}: a {"video" if video else "image"} '
-                             f'config takes {"T H W" if video else "H W"}')
+            raise UserValueError(f'--shape {" ".join(map(str, shape))}: a {"video" if video else "image"} '
+                                 f'config takes {"T H W" if video else "H W"}')
         return (3, *shape)
     pipeline = get_test_pipeline(cfg)
     size = _frame_size(pipeline, keep_ratio_default=video)
     if size is None:
-        raise ValueError('cannot read the frame size from the test pipeline (no crop and no fixed '
-                         f'resize in {[t.get("type") for t in pipeline]}): pass --shape')
+        raise UserValueError('cannot read the frame size from the test pipeline (no crop and no fixed '
+                             f'resize in {[t.get("type") for t in pipeline]}): pass --shape')
     if not video:
         return (3, *size)
     sampler = next((t for t in pipeline if 'clip_len' in t), None)
     if sampler is None:
-        raise ValueError('the test pipeline has no frame sampler with clip_len: pass --shape T H W')
+        raise UserValueError('the test pipeline has no frame sampler with clip_len: pass --shape T H W')
     return (3, sampler['clip_len'], *size)
 
 

@@ -20,6 +20,7 @@ from torch import nn
 from loki_video.checkpoints import load_checkpoint
 from loki_video.config import VIDEO_SCOPE, build_model, load_config
 from loki_video.datasets.multi_view import Views
+from loki_video.user_error import UserValueError
 
 from .inputs import is_video_config, model_inputs, source_kind
 from .labels import resolve_labels
@@ -85,8 +86,8 @@ def top_predictions(scores: torch.Tensor, topk: int = 5, labels: Optional[Sequen
     """
     labels = resolve_labels(labels)
     if labels is not None and len(labels) != len(scores):
-        raise ValueError(f'{len(labels)} label names for a model with {len(scores)} classes: '
-                         'pass the label file of the dataset the model was trained on')
+        raise UserValueError(f'{len(labels)} label names for a model with {len(scores)} classes: '
+                             'pass the label file of the dataset the model was trained on')
     values, indices = scores.topk(min(topk, len(scores)))
     pairs = [(int(i), float(v)) for i, v in zip(indices, values)]
     if labels is None:
@@ -124,9 +125,9 @@ def inference_video(model: nn.Module, video: Union[str, np.ndarray], topk: int =
     The model needs a video config. Returns: see :func:`top_predictions`.
     """
     if not is_video_config(model.cfg):
-        raise ValueError('inference_video needs a video (mmaction) config; use inference_image')
+        raise UserValueError('inference_video needs a video (mmaction) config; use inference_image')
     if source_kind(video) != 'video':
-        raise ValueError('inference_video was given an image; use inference_image')
+        raise UserValueError('inference_video was given an image; use inference_image')
     return predict(model, video, topk, views, labels)
 
 
@@ -142,5 +143,5 @@ def inference_image(model: nn.Module, image: Union[str, np.ndarray], topk: int =
         see :func:`top_predictions`.
     """
     if source_kind(image) != 'image':
-        raise ValueError('inference_image was given a video; use inference_video')
+        raise UserValueError('inference_image was given a video; use inference_video')
     return predict(model, image, topk, labels=labels)

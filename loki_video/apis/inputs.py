@@ -21,17 +21,19 @@ from tqdm import tqdm
 
 from loki_video.config import VIDEO_SCOPE
 from loki_video.datasets.multi_view import Views, count_views, get_test_pipeline, parse_views, set_views
-from loki_video.datasets.robust_video_dataset import CONFIG_ERRORS
 from loki_video.datasets.video_reader import decode_failure
+from loki_video.user_error import UserError, UserFileError, UserValueError
 
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.m4v')
 IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.webp', '.tif', '.tiff')
 IMAGE_LOADERS = ('LoadImageFromFile', 'ToBGR')
+# Raised by a misconfigured pipeline rather than by the file: a fault, with its traceback, not an unreadable input.
+PIPELINE_FAULTS = (KeyError, TypeError, AttributeError, NameError, ImportError, NotImplementedError)
 # The first formatting step of each family: an extra resize goes right before it.
 FORMAT_STEPS = ('FormatShape', 'PackInputs', 'PackActionInputs')
 
 
-class UnreadableInputError(ValueError):
+class UnreadableInputError(UserError, ValueError):
     """An input file that exists but cannot be decoded (a corrupt, truncated or mislabelled file)."""
 
 
@@ -47,8 +49,8 @@ def input_kind(path: str) -> str:
         return 'video'
     if suffix in IMAGE_EXTENSIONS:
         return 'image'
-    raise ValueError(f'{path}: unknown file type {suffix!r}; videos: {VIDEO_EXTENSIONS}, '
-                     f'images: {IMAGE_EXTENSIONS}')
+    raise UserValueError(f'{path}: unknown file type {suffix!r}; videos: {VIDEO_EXTENSIONS}, '
+                         f'images: {IMAGE_EXTENSIONS}')
 
 
 def collect_inputs(paths: Sequence[str]) -> List[Tuple[str, str]]:
@@ -73,9 +75,9 @@ def collect_inputs(paths: Sequence[str]) -> List[Tuple[str, str]]:
                         file = osp.join(folder, name)
                         found.append((file, osp.splitext(osp.relpath(file, path))[0].replace(os.sep, '__')))
         else:
-            raise FileNotFoundError(f'input {path} does not exist')
+            raise UserFileError(f'input {path} does not exist')
     if not found:
-        raise FileNotFoundError(f'no video ({VIDEO_EXTENSIONS}) or image ({IMAGE_EXTENSIONS}) files in {list(paths)}')
+        raise UserFileError(f'no video ({VIDEO_EXTENSIONS}) or image ({IMAGE_EXTENSIONS}) files in {list(paths)}')
     return _distinct_names(found)
 
 
@@ -117,7 +119,7 @@ def _distinct_names(found):
 def read_image_rgb(path: str) -> np.ndarray:
     """An image file as an (H, W, 3) uint8 RGB array."""
     if not osp.isfile(path):
-        raise FileNotFoundError(f'image {path} does not exist')
+        raise UserFileError(f'image {path} does not exist')
     image = cv2.imread(path, cv2.IMREAD_COLOR)
     if image is None:
         raise UnreadableInputError(f'not a readable image: {path} (OpenCV cannot decode it)')
@@ -144,8 +146,8 @@ def inference_pipeline(cfg: Config, views: Optional[Views] = None,
     if size is not None:
         index = next((i for i, t in enumerate(pipeline) if t['type'] in FORMAT_STEPS), None)
         if index is None:
-            raise ValueError(f'the test pipeline has none of {FORMAT_STEPS}, so --size has no place '
-                             'to resize the frames')
+            raise UserValueError(f'the test pipeline has none of {FORMAT_STEPS}, so --size has no place '
+                                 'to resize the frames')
         height, width = size
         pipeline.insert(index, dict(type='Resize', scale=(int(width), int(height)), keep_ratio=False))
     return pipeline
@@ -165,8 +167,8 @@ def _array_video_pipeline(pipeline):
 def _check_frames(frames):
     frames = np.asarray(frames)
     if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
-        raise ValueError(f'frames must be a (T, H, W, 3) uint8 RGB array, got shape {frames.shape} '
-                         f'and dtype {frames.dtype}')
+        raise UserValueError(f'frames must be a (T, H, W, 3) uint8 RGB array, got shape {frames.shape} '
+                             f'and dtype {frames.dtype}')
     return frames
 
 
@@ -184,7 +186,7 @@ def video_inputs(cfg: Config, video: Union[str, np.ndarray], views: Optional[Vie
     pipeline = inference_pipeline(cfg, views, size)
     if isinstance(video, str):
         if not osp.isfile(video):
-            raise FileNotFoundError(f'video {video} does not exist')
+            raise UserFileError(f'video {video} does not exist')
         results = dict(filename=video, label=-1, start_index=0, modality='RGB')
     else:
         frames = _check_frames(video)
@@ -192,7 +194,7 @@ def video_inputs(cfg: Config, video: Union[str, np.ndarray], views: Optional[Vie
         results = dict(array=frames, total_frames=len(frames), label=-1, start_index=0, modality='RGB')
     try:
         return pseudo_collate([Compose(pipeline)(results)])
-    except CONFIG_ERRORS:
+    except PIPELINE_FAULTS:
         raise
     except Exception as error:
         if not isinstance(video, str):
@@ -213,7 +215,7 @@ def image_inputs(cfg: Config, image: Union[str, np.ndarray], size: Optional[Tupl
     """
     rgb = read_image_rgb(image) if isinstance(image, str) else np.asarray(image)
     if rgb.ndim != 3 or rgb.shape[-1] != 3:
-        raise ValueError(f'image must be an (H, W, 3) RGB array, got shape {rgb.shape}')
+        raise UserValueError(f'image must be an (H, W, 3) RGB array, got shape {rgb.shape}')
     bgr = np.ascontiguousarray(rgb[..., ::-1])
     pipeline = [t for t in inference_pipeline(cfg, size=size) if t['type'] not in IMAGE_LOADERS]
     results = dict(img=bgr, img_shape=bgr.shape[:2], ori_shape=bgr.shape[:2])
@@ -225,7 +227,7 @@ def source_kind(source: Union[str, np.ndarray]) -> str:
     if isinstance(source, str):
         return input_kind(source)
     if np.ndim(source) not in (3, 4):
-        raise ValueError(f'expected an (H, W, 3) image or (T, H, W, 3) frames, got shape {np.shape(source)}')
+        raise UserValueError(f'expected an (H, W, 3) image or (T, H, W, 3) frames, got shape {np.shape(source)}')
     return 'image' if np.ndim(source) == 3 else 'video'
 
 
@@ -249,7 +251,7 @@ def model_inputs(cfg: Config, source: Union[str, np.ndarray], views: Optional[Vi
     if is_video_config(cfg):
         return video_inputs(cfg, np.asarray(source)[None] if kind == 'image' else source, views, size)
     if kind == 'video':
-        raise ValueError('a video was given to an image (mmpretrain) config; use a video config')
+        raise UserValueError('a video was given to an image (mmpretrain) config; use a video config')
     return image_inputs(cfg, source, size)
 
 
@@ -265,8 +267,8 @@ def display_frames(cfg: Config, batch: dict) -> np.ndarray:
     elif inputs.ndim == 3:                     # (C, H, W) image
         frames = inputs.permute(1, 2, 0)[None]
     else:
-        raise ValueError(f'cannot display inputs of shape {tuple(inputs.shape)}; expected '
-                         '(V, C, T, H, W) from FormatShape(NCTHW) or (C, H, W)')
+        raise UserValueError(f'cannot display inputs of shape {tuple(inputs.shape)}; expected '
+                             '(V, C, T, H, W) from FormatShape(NCTHW) or (C, H, W)')
     frames = frames.numpy().clip(0, 255).astype(np.uint8)
     if cfg.model.get('data_preprocessor', {}).get('to_rgb', False):
         frames = frames[..., ::-1]

@@ -4,6 +4,8 @@ from typing import List, Optional, Sequence, Union
 
 from mmengine.config import Config
 
+from loki_video.user_error import UserFileError
+
 LABEL_DIR = osp.join(osp.dirname(osp.dirname(__file__)), 'labels')
 KINETICS400_LABELS = osp.join(LABEL_DIR, 'kinetics400.txt')
 
@@ -11,8 +13,8 @@ KINETICS400_LABELS = osp.join(LABEL_DIR, 'kinetics400.txt')
 def read_labels(path: str) -> List[str]:
     """Class names from a label file; blank lines are ignored."""
     if not osp.isfile(path):
-        raise FileNotFoundError(f'label file {path} does not exist; it must list one class name '
-                                'per line (tools/data/build_video_list.py --label-names writes one)')
+        raise UserFileError(f'label file {path} does not exist; it must list one class name '
+                            'per line (tools/data/build_video_list.py --label-names writes one)')
     with open(path) as f:
         return [line.strip() for line in f if line.strip()]
 

@@ -15,6 +15,7 @@ from torch import nn
 from tqdm import tqdm
 
 from loki_video.datasets.multi_view import Views
+from loki_video.user_error import UserValueError
 
 from .inference import prediction_records, sample_scores, top_predictions
 from .inputs import inference_pipeline
@@ -33,7 +34,7 @@ def sliding_windows(total_frames: int, fps: float, window: float, stride: float)
     """Windows of ``window`` seconds every ``stride`` seconds over ``total_frames`` frames at ``fps``; the last
     one ends with the video (a video shorter than a window is one window)."""
     if window <= 0 or stride <= 0:
-        raise ValueError(f'--window and --stride must be positive seconds, got {window} and {stride}')
+        raise UserValueError(f'--window and --stride must be positive seconds, got {window} and {stride}')
     size = max(1, min(total_frames, round(window * fps)))
     step = max(1, round(stride * fps))
     firsts = list(range(0, total_frames - size + 1, step))
@@ -49,8 +50,8 @@ def window_predictions(model: nn.Module, video: str, window: float, stride: floa
     ``[{'index', 'score', 'name'}]`` (name None without ``labels``)."""
     pipeline = inference_pipeline(model.cfg, views)
     if not pipeline[0]['type'].endswith('Init'):
-        raise ValueError(f'the test pipeline starts with {pipeline[0]["type"]}, not a video-opening step '
-                         '(VideoInit, DecordInit): long videos are decoded window by window')
+        raise UserValueError(f'the test pipeline starts with {pipeline[0]["type"]}, not a video-opening step '
+                             '(VideoInit, DecordInit): long videos are decoded window by window')
     opened = TRANSFORMS.build(pipeline[0])(dict(filename=video, label=-1, start_index=0, modality='RGB'))
     rest = Compose(pipeline[1:])
     windows = sliding_windows(opened['total_frames'], opened['avg_fps'], window, stride)

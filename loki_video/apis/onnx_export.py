@@ -15,6 +15,8 @@ import torch
 from mmengine.config import Config
 from torch import nn
 
+from loki_video.user_error import UserValueError
+
 from ..analysis.model_inputs import view_shape
 from ..datasets.multi_view import Views, count_views
 from .inference import init_model, sample_scores
@@ -50,7 +52,7 @@ def export_onnx(config: str, checkpoint: str, out: str, views: Optional[Views] =
     the PyTorch model (eval mode) and the input shape of one video."""
     model = init_model(config, checkpoint, 'cpu', cfg_options)
     if not is_video_config(model.cfg):
-        raise ValueError(f'{config}: ONNX export takes video (mmaction2) configs; this is an image config')
+        raise UserValueError(f'{config}: ONNX export takes video (mmaction2) configs; this is an image config')
     shape = input_shape(model.cfg, views)
     example = torch.rand(2, *shape) * 255   # a batch of 2: the exporter keeps a batch of 1 static
     torch.onnx.export(ExportableRecognizer(model).eval(), (example, ), out, dynamo=True, input_names=['inputs'],

@@ -25,11 +25,13 @@ from typing import Union
 
 from mmengine.fileio import LocalBackend, register_backend
 
+from loki_video.user_error import UserError
+
 TEMPORARY_SUFFIX = '.partial'
 _TEMPORARY = re.compile(r'^\..+\.(?P<host>[^.]+)\.(?P<pid>\d+)\.[0-9a-f]+' + re.escape(TEMPORARY_SUFFIX) + '$')
 
 
-class CheckpointWriteError(OSError):
+class CheckpointWriteError(UserError, OSError):
     """A file could not be written; the message names it, the error and the free space."""
 
 

@@ -23,6 +23,8 @@ from typing import Dict, Tuple
 import torch
 from timm.models.vision_transformer import checkpoint_filter_fn
 
+from loki_video.user_error import UserValueError
+
 from .safe_read import read_checkpoint_file
 
 # AIM module names -> ours, longest first (T_Adapter_in before T_Adapter).
@@ -46,7 +48,7 @@ def read_state_dict(path: str) -> Dict[str, torch.Tensor]:
     """Read a checkpoint file into a flat ``{key: tensor}`` dict, without running its code."""
     checkpoint = read_checkpoint_file(path)
     if not isinstance(checkpoint, dict):
-        raise ValueError(f'{os.fspath(path)} holds a {type(checkpoint).__name__}, not a state dict')
+        raise UserValueError(f'{os.fspath(path)} holds a {type(checkpoint).__name__}, not a state dict')
     return unwrap_state_dict(checkpoint)
 
 
@@ -63,9 +65,9 @@ def detect_format(state_dict: Dict[str, torch.Tensor]) -> str:
         return 'loki_video'
     if 'cls_token' in keys or any(k.startswith('blocks.') for k in keys):
         return 'timm'
-    raise ValueError('unrecognised checkpoint: expected OpenAI CLIP (visual.*), open_clip, timm '
-                     '(cls_token, blocks.*), AIM (backbone.class_embedding) or loki_video '
-                     f'(backbone.*) keys; first keys are {list(keys)[:5]}')
+    raise UserValueError('unrecognised checkpoint: expected OpenAI CLIP (visual.*), open_clip, timm '
+                         '(cls_token, blocks.*), AIM (backbone.class_embedding) or loki_video '
+                         f'(backbone.*) keys; first keys are {list(keys)[:5]}')
 
 
 def _rename_aim(key):

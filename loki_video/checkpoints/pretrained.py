@@ -12,6 +12,8 @@ from urllib.parse import urlparse
 from mmengine.logging import MMLogger
 from torch import nn
 
+from loki_video.user_error import UserFileError, UserValueError
+
 from .formats import convert_to_backbone, read_state_dict
 
 # Known names -> (file that OpenAI/timm caches, timm model with hub weights).
@@ -54,15 +56,15 @@ def resolve_source(source: str) -> str:
     place = (f'Place the file at {cached} or set model.backbone.pretrained=/path/to/checkpoint '
              '(see README: Pretrained weights).')
     if not hub_reachable():
-        raise FileNotFoundError(f'pretrained={source!r}: {cached} does not exist and the hub that '
-                                f'{timm_name} downloads from is out of reach (offline). {place}')
+        raise UserFileError(f'pretrained={source!r}: {cached} does not exist and the hub that '
+                            f'{timm_name} downloads from is out of reach (offline). {place}')
     try:
         import timm
         from safetensors.torch import save_file
         model = timm.create_model(timm_name, pretrained=True, num_classes=0)
     except Exception as error:
-        raise FileNotFoundError(f'pretrained={source!r}: {cached} does not exist and downloading {timm_name} '
-                                f'failed ({type(error).__name__}: {str(error)[:200]}). {place}') from None
+        raise UserFileError(f'pretrained={source!r}: {cached} does not exist and downloading {timm_name} '
+                            f'failed ({type(error).__name__}: {str(error)[:200]}). {place}') from None
     cached.parent.mkdir(parents=True, exist_ok=True)
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(weights_file))
     return str(weights_file)
@@ -89,11 +91,11 @@ def load_pretrained(backbone: nn.Module, source: str, pretrained_keys: Set[str])
     mismatched = [f'{k}: checkpoint {tuple(v.shape)} vs model {tuple(own[k].shape)}'
                   for k, v in state_dict.items() if k in own and v.shape != own[k].shape]
     if mismatched:
-        raise ValueError(f'{path} ({fmt} format) does not fit this backbone architecture: ' +
-                         '; '.join(mismatched[:5]) + ' - check model.backbone.arch')
+        raise UserValueError(f'{path} ({fmt} format) does not fit this backbone architecture: ' +
+                             '; '.join(mismatched[:5]) + ' - check model.backbone.arch')
     if not any(k in state_dict for k in pretrained_keys):
-        raise ValueError(f'{path} ({fmt} format) shares no pretrained key with this backbone '
-                         f'(expected e.g. {list(pretrained_keys)[:3]}) - wrong file or architecture?')
+        raise UserValueError(f'{path} ({fmt} format) shares no pretrained key with this backbone '
+                             f'(expected e.g. {list(pretrained_keys)[:3]}) - wrong file or architecture?')
     state_dict = {k: v.to(own[k].dtype) if k in own else v for k, v in state_dict.items()}
     missing, unexpected = backbone.load_state_dict(state_dict, strict=False)
     missing_pretrained = [k for k in missing if k in pretrained_keys]

@@ -16,6 +16,8 @@ import numpy as np
 import torch
 from mmengine.logging.history_buffer import HistoryBuffer
 
+from loki_video.user_error import UserFileError, UserValueError
+
 from .torchscript_archive import is_torchscript_archive, read_torchscript_tensors
 
 
@@ -48,8 +50,8 @@ def check_torch_file(path: str) -> None:
         head = f.read(4)
     pickled = len(head) > 1 and head[:1] == PICKLE_PROTOCOL and 2 <= head[1] <= 5
     if head != ZIP_MAGIC and not pickled:
-        raise ValueError(f'{path} is not a checkpoint: a PyTorch file (.pth/.pt, from torch.save or a '
-                         'TorchScript archive) or a .safetensors file was expected; check the path')
+        raise UserValueError(f'{path} is not a checkpoint: a PyTorch file (.pth/.pt, from torch.save or a '
+                             'TorchScript archive) or a .safetensors file was expected; check the path')
 
 
 def safe_torch_load(path: str, map_location: str = 'cpu') -> Any:
@@ -84,7 +86,7 @@ def read_checkpoint_file(path: str, map_location: str = 'cpu') -> Any:
     """
     path = os.path.expanduser(os.fspath(path))
     if not os.path.isfile(path):
-        raise FileNotFoundError(f'checkpoint {path} does not exist')
+        raise UserFileError(f'checkpoint {path} does not exist')
     if path.endswith('.safetensors'):
         from safetensors.torch import load_file
         return load_file(path, device=map_location if isinstance(map_location, str) else 'cpu')

@@ -21,6 +21,8 @@ from typing import Any, BinaryIO, Dict, Sequence
 
 import torch
 
+from loki_video.user_error import UserValueError
+
 # Globals a TorchScript data.pkl may name besides its own ``__torch__`` classes.
 COLLECTIONS = {('collections', 'OrderedDict'): dict}
 LIST_BUILDERS = ('build_intlist', 'build_doublelist', 'build_boollist', 'build_tensorlist')
@@ -187,7 +189,7 @@ def read_torchscript_tensors(path: str) -> Dict[str, torch.Tensor]:
     with zipfile.ZipFile(path) as archive:
         data_pickles = [name for name in archive.namelist() if name.endswith('/data.pkl')]
         if len(data_pickles) != 1:
-            raise ValueError(f'{path}: a TorchScript archive holds one data.pkl, found {data_pickles}')
+            raise UserValueError(f'{path}: a TorchScript archive holds one data.pkl, found {data_pickles}')
         root = data_pickles[0][:-len('data.pkl')]
         try:
             pickled = io.BytesIO(read_member(archive, data_pickles[0]))
@@ -197,6 +199,6 @@ def read_torchscript_tensors(path: str) -> Dict[str, torch.Tensor]:
             raise pickle.UnpicklingError(f'{path}: refusing to read this TorchScript archive: '
                                          f'{type(error).__name__}: {error}') from None
     if not tensors:
-        raise ValueError(f'{path}: the TorchScript archive holds no named tensors (its objects keep their '
-                         'state through their own __getstate__); save a state_dict instead')
+        raise UserValueError(f'{path}: the TorchScript archive holds no named tensors (its objects keep their '
+                             'state through their own __getstate__); save a state_dict instead')
     return tensors

@@ -21,6 +21,8 @@ import torch
 from mmengine.config import Config
 from torch import nn
 
+from loki_video.user_error import UserError, UserValueError
+
 from .formats import convert_to_recognizer, detect_format, unwrap_state_dict
 from .pretrained import resolve_source
 
@@ -34,14 +36,14 @@ def checkpoint_settings(cfg: Config) -> dict:
     """``cfg.checkpoint_cfg`` completed with the defaults, checked; ``reinit`` as a tuple."""
     given = dict(cfg.get('checkpoint_cfg') or {})
     if 'strict' in given:
-        raise ValueError('checkpoint_cfg.strict is gone: loading is always exact. To train on from a '
-                         "checkpoint with a part started afresh, name it: checkpoint_cfg.reinit=['cls_head']")
+        raise UserValueError('checkpoint_cfg.strict is gone: loading is always exact. To train on from a '
+                             "checkpoint with a part started afresh, name it: checkpoint_cfg.reinit=['cls_head']")
     unknown = sorted(given.keys() - DEFAULT_CHECKPOINT_CFG.keys())
     if unknown:
-        raise ValueError(f'checkpoint_cfg has no key {unknown}; the keys are {sorted(DEFAULT_CHECKPOINT_CFG)}')
+        raise UserValueError(f'checkpoint_cfg has no key {unknown}; the keys are {sorted(DEFAULT_CHECKPOINT_CFG)}')
     settings = dict(DEFAULT_CHECKPOINT_CFG, **given)
     if settings['mode'] not in MODES:
-        raise ValueError(f"checkpoint_cfg.mode={settings['mode']!r}; choose from {MODES}")
+        raise UserValueError(f"checkpoint_cfg.mode={settings['mode']!r}; choose from {MODES}")
     reinit = settings['reinit']
     settings['reinit'] = (reinit, ) if isinstance(reinit, str) else tuple(reinit or ())
     return settings
@@ -51,8 +53,8 @@ def refuse_reinit(cfg: Config, tool: str) -> None:
     """Raise when ``checkpoint_cfg.reinit`` is set: ``tool`` reports what the checkpoint's weights do."""
     reinit = checkpoint_settings(cfg)['reinit']
     if reinit:
-        raise ValueError(f'checkpoint_cfg.reinit={list(reinit)} would leave those weights as built (random) '
-                         f'and {tool} would report their numbers; it is for training (load_from) only')
+        raise UserValueError(f'checkpoint_cfg.reinit={list(reinit)} would leave those weights as built (random) '
+                             f'and {tool} would report their numbers; it is for training (load_from) only')
 
 
 @lru_cache(maxsize=None)
@@ -130,7 +132,7 @@ def extract_state_dict(checkpoint: dict, model: nn.Module) -> Dict[str, torch.Te
     return state_dict
 
 
-class CheckpointMismatchError(RuntimeError):
+class CheckpointMismatchError(UserError, RuntimeError):
     """A checkpoint that does not set every tensor of the model with its shape."""
 
 
@@ -210,8 +212,8 @@ def keep_reinit_modules(state_dict: Dict[str, torch.Tensor], own: Dict[str, torc
     kept = [key for key in own if any(under(key, name) for name in reinit)]
     unknown = [name for name in reinit if not any(under(key, name) for key in own)]
     if unknown:
-        raise ValueError(f'checkpoint_cfg.reinit names {unknown}, which the model does not have; '
-                         f'its modules are {sorted({key.split(".")[0] for key in own})}')
+        raise UserValueError(f'checkpoint_cfg.reinit names {unknown}, which the model does not have; '
+                             f'its modules are {sorted({key.split(".")[0] for key in own})}')
     for key in kept:
         state_dict[key] = own[key]
     logger.warning(f'checkpoint_cfg.reinit: {len(kept)} tensors keep their initial values '

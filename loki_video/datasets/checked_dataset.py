@@ -14,6 +14,8 @@ from typing import Any
 from mmengine.dataset import BaseDataset
 from mmpretrain.registry import DATASETS
 
+from loki_video.user_error import UserFileError
+
 from .data_paths import missing_paths
 
 DATA_DOCS = 'data/README.md (section "Image datasets") and docs/image_configs.md'
@@ -32,7 +34,7 @@ def build_checked_dataset(dataset_type: str, data_root: str = '', **kwargs: Any)
     missing = missing_paths(dataset_type, data_root, kwargs.get('split'),
                             kwargs.get('data_prefix', ''), kwargs.get('ann_file', ''))
     if missing:
-        raise FileNotFoundError(
+        raise UserFileError(
             f'{dataset_type} data not found under data_root={data_root!r}; missing: '
             f'{", ".join(missing)}. Prepare it as described in {DATA_DOCS}, or point the config '
             'at your copy, e.g. --cfg-options train_dataloader.dataset.data_root=PATH '

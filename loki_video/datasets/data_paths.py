@@ -13,6 +13,8 @@ from typing import List, Optional, Sequence, Tuple
 from mmengine.config import Config
 from mmengine.registry import DATASETS
 
+from loki_video.user_error import UserFileError, UserValueError
+
 DATA_README = 'data/README.md'
 # Paths each mmpretrain dataset reads, relative to ``data_root`` (``{split}`` is filled in).
 EXPECTED_FILES = {
@@ -91,7 +93,7 @@ def check_paths_exist(paths: Sequence[Tuple[str, str, str]]) -> None:
     missing = [f'{key}: {kind} {path} does not exist' for key, path, kind in paths
                if '://' not in path and not (osp.isfile(path) if kind == 'file' else osp.isdir(path))]
     if missing:
-        raise FileNotFoundError(
+        raise UserFileError(
             'missing data:\n  ' + '\n  '.join(missing) +
             f'\nPrepare the data as described in {DATA_README}, or point the config at it '
             'with --cfg-options KEY=PATH (keys as listed above).')
@@ -109,9 +111,9 @@ def check_annotations_have_entries(paths: Sequence[Tuple[str, str, str]]) -> Non
     empty = [f'{key}: file {path} has no entries' for key, path, kind in paths
              if key.endswith('.ann_file') and osp.isfile(path) and not _has_entries(path)]
     if empty:
-        raise ValueError('empty annotation list:\n  ' + '\n  '.join(empty) +
-                         '\nAn annotation list holds one "<video path> <label>" line per video: '
-                         "tools/data/build_video_list.py writes it from class folders or the datasets' files.")
+        raise UserValueError('empty annotation list:\n  ' + '\n  '.join(empty) +
+                             '\nAn annotation list holds one "<video path> <label>" line per video: '
+                             "tools/data/build_video_list.py writes it from class folders or the datasets' files.")
 
 
 def check_data_paths(cfg: Config, dataloaders: Sequence[str]) -> None:

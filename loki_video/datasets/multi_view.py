@@ -10,6 +10,8 @@ from typing import List, Optional, Sequence, Tuple, Union
 
 from mmengine.config import Config
 
+from loki_video.user_error import UserValueError
+
 CROP_TRANSFORMS = {1: 'CenterCrop', 3: 'ThreeCrop', 10: 'TenCrop'}
 CROPS_OF_TRANSFORM = {name: crops for crops, name in CROP_TRANSFORMS.items()}
 
@@ -21,11 +23,11 @@ def parse_views(text: str) -> Tuple[int, int]:
     """``'3x3'`` -> ``(3, 3)`` (clips, crops)."""
     match = re.fullmatch(r'(\d+)x(\d+)', text.strip())
     if match is None or int(match.group(1)) < 1:
-        raise ValueError(f'views {text!r}: expected CLIPSxCROPS such as 1x1, 3x1 or 3x3')
+        raise UserValueError(f'views {text!r}: expected CLIPSxCROPS such as 1x1, 3x1 or 3x3')
     clips, crops = int(match.group(1)), int(match.group(2))
     if crops not in CROP_TRANSFORMS:
-        raise ValueError(f'views {text!r}: crops must be one of {sorted(CROP_TRANSFORMS)} '
-                         f'({", ".join(CROP_TRANSFORMS.values())})')
+        raise UserValueError(f'views {text!r}: crops must be one of {sorted(CROP_TRANSFORMS)} '
+                             f'({", ".join(CROP_TRANSFORMS.values())})')
     return clips, crops
 
 
@@ -34,7 +36,7 @@ def get_test_pipeline(cfg: Config) -> List[dict]:
     try:
         return cfg.test_dataloader.dataset.pipeline
     except AttributeError as error:
-        raise ValueError('the config has no test_dataloader.dataset.pipeline') from error
+        raise UserValueError('the config has no test_dataloader.dataset.pipeline') from error
 
 
 def _frame_sampler(pipeline):
@@ -65,11 +67,11 @@ def set_views(cfg: Config, clips: int, crops: int) -> None:
     pipeline = get_test_pipeline(cfg)
     sampler = _frame_sampler(pipeline)
     if sampler is None:
-        raise ValueError('the test pipeline has no frame sampler with num_clips (SampleFrames): '
-                         'test views apply to video configs only')
+        raise UserValueError('the test pipeline has no frame sampler with num_clips (SampleFrames): '
+                             'test views apply to video configs only')
     sampler.update(num_clips=clips, test_mode=True)
     index = _crop_index(pipeline)
     if index is None:
-        raise ValueError('the test pipeline has no CenterCrop, ThreeCrop or TenCrop whose crop_size '
-                         'the views could reuse; add one after the Resize')
+        raise UserValueError('the test pipeline has no CenterCrop, ThreeCrop or TenCrop whose crop_size '
+                             'the views could reuse; add one after the Resize')
     pipeline[index] = dict(type=CROP_TRANSFORMS[crops], crop_size=pipeline[index]['crop_size'])

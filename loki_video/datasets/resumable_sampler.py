@@ -16,6 +16,8 @@ import torch
 from mmengine.dataset import DefaultSampler
 from mmengine.registry import DATA_SAMPLERS
 
+from loki_video.user_error import UserValueError
+
 
 @DATA_SAMPLERS.register_module()
 class ResumableSampler(DefaultSampler):
@@ -29,8 +31,8 @@ class ResumableSampler(DefaultSampler):
     def skip(self, epoch: int, num_samples: int) -> None:
         """Leave out the first ``num_samples`` indices of epoch ``epoch``'s order (all ranks together)."""
         if not 0 <= num_samples < len(self.dataset):
-            raise ValueError(f'cannot resume after {num_samples} samples of an epoch of {len(self.dataset)}: the '
-                             'checkpoint was saved with another dataset; resume from an epoch checkpoint instead')
+            raise UserValueError(f'cannot resume after {num_samples} samples of an epoch of {len(self.dataset)}: the '
+                                 'checkpoint was saved with another dataset; resume from an epoch checkpoint instead')
         self.skipped_epoch, self.skipped_samples = epoch, num_samples
 
     def skipped_now(self) -> int:

@@ -53,6 +53,8 @@ from mmaction.registry import DATASETS
 from mmengine.dataset import Compose
 from mmengine.logging import print_log
 
+from loki_video.user_error import UserFileError, UserValueError
+
 from . import pipeline_guard
 from .data_paths import check_paths_exist
 from .pipeline_guard import DecoderCrashed, DecoderKilled, DecodeTimeout, PipelineGuard
@@ -99,8 +101,8 @@ def exact_decode_step(transform: Union[dict, Callable]) -> Union[dict, Callable]
     kind = transform.get('type') if isinstance(transform, dict) else None
     if kind == 'DecordInit':
         if transform.get('io_backend', 'disk') != 'disk':
-            raise ValueError("exact_decode_list needs VideoInit instead of DecordInit(io_backend="
-                             f"{transform['io_backend']!r}): VideoInit(backend='decord', backend_args=...)")
+            raise UserValueError("exact_decode_list needs VideoInit instead of DecordInit(io_backend="
+                                 f"{transform['io_backend']!r}): VideoInit(backend='decord', backend_args=...)")
         return dict(type='VideoInit', backend='decord', num_threads=transform.get('num_threads', 1))
     return dict(type='VideoDecode') if kind == 'DecordDecode' else transform
 
@@ -160,7 +162,7 @@ class RobustVideoDataset(VideoDataset):
                  decode_timeout: Optional[float] = 30.,
                  **kwargs: Any) -> None:
         if decode_timeout is not None and decode_timeout <= 0:
-            raise ValueError(f'decode_timeout must be a number of seconds > 0, or None, not {decode_timeout}')
+            raise UserValueError(f'decode_timeout must be a number of seconds > 0, or None, not {decode_timeout}')
         if decode_timeout and not pipeline_guard.AVAILABLE:
             print_log(f'{type(self).__name__}: decode_timeout is ignored here (no os.fork on this platform): '
                       'videos are decoded in the loading process, and a crashing decoder stops the run',
@@ -189,8 +191,8 @@ class RobustVideoDataset(VideoDataset):
         if self.data_root and not osp.isabs(path):
             path = osp.join(self.data_root, path)
         if not osp.isfile(path):
-            raise FileNotFoundError(f'exact_decode_list: {path} does not exist; write it with '
-                                    f'tools/data/check_videos.py LIST ROOT --verify-seek')
+            raise UserFileError(f'exact_decode_list: {path} does not exist; write it with '
+                                f'tools/data/check_videos.py LIST ROOT --verify-seek')
         video_root = self.data_prefix.get('video') or ''
         with open(path) as lines:
             return frozenset(osp.join(video_root, line.split(self.delimiter)[0]) for line in lines if line.strip())
@@ -210,7 +212,7 @@ class RobustVideoDataset(VideoDataset):
         try:
             return super().load_data_list()
         except ValueError as error:
-            raise ValueError(
+            raise UserValueError(
                 f'{self.ann_file}: every line must be "<path>'
                 f'{self.delimiter}<integer label>" ({error}); paths must not '
                 'contain the delimiter, set `delimiter` to match the '

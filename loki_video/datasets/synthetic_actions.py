@@ -43,6 +43,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
+from loki_video.user_error import UserValueError
+
 ACTION_CLASSES = ('move_left', 'move_right', 'move_up', 'move_down',
                   'rotate_clockwise', 'rotate_anticlockwise', 'grow',
                   'shrink')
@@ -74,7 +76,7 @@ def _unit_outline(shape: str) -> np.ndarray:
         return np.array([[0.8, 0.8], [-0.8, 0.8], [-0.8, -0.8], [0.8, -0.8]])
     if shape == 'triangle':
         return np.array([[1.0, 0.0], [-0.7, 0.75], [-0.7, -0.75]])
-    raise ValueError(f'unknown shape {shape!r}; expected one of {SHAPES}')
+    raise UserValueError(f'unknown shape {shape!r}; expected one of {SHAPES}')
 
 
 _MARKER_COLOUR = (20, 20, 20)
@@ -236,10 +238,10 @@ def _normalise_counts(counts: Dict[str, int], name: str) -> Dict[str, int]:
     """Check a per-split count dict and return it in split order."""
     unknown = set(counts) - set(SPLITS)
     if unknown:
-        raise ValueError(f'{name}: unknown split(s) {sorted(unknown)}; '
-                         f'use keys from {SPLITS}')
+        raise UserValueError(f'{name}: unknown split(s) {sorted(unknown)}; '
+                             f'use keys from {SPLITS}')
     if any(int(n) < 0 for n in counts.values()):
-        raise ValueError(f'{name}: counts must be >= 0, got {counts}')
+        raise UserValueError(f'{name}: counts must be >= 0, got {counts}')
     return {split: int(counts[split]) for split in SPLITS if split in counts}
 
 
@@ -307,10 +309,10 @@ def generate_dataset(root: str,
     counts = _normalise_counts(videos_per_class or DEFAULT_VIDEOS_PER_CLASS,
                                'videos_per_class')
     if num_frames < 2:
-        raise ValueError(f'num_frames must be >= 2, got {num_frames}')
+        raise UserValueError(f'num_frames must be >= 2, got {num_frames}')
     size = (int(size[0]), int(size[1]))
     if min(size) < 16:
-        raise ValueError(f'size must be at least (16, 16), got {size}')
+        raise UserValueError(f'size must be at least (16, 16), got {size}')
     params = dict(videos_per_class=counts, num_frames=int(num_frames),
                   size=list(size), fps=float(fps), seed=int(seed),
                   classes=list(ACTION_CLASSES))
@@ -354,8 +356,8 @@ def frame_classes(labels: str = 'shape_colour') -> List[str]:
     (``labels='shape_colour'``) or ``x<col>y<row>_<direction>_<size>``
     (``labels='pose'``)."""
     if labels not in FRAME_LABELS:
-        raise ValueError(f'unknown frame labels {labels!r}; expected one of '
-                         f'{sorted(FRAME_LABELS)}')
+        raise UserValueError(f'unknown frame labels {labels!r}; expected one of '
+                             f'{sorted(FRAME_LABELS)}')
     if labels == 'pose':
         return sorted(f'x{col}y{row}_{direction}_{size}'
                       for col in range(POSE_CELLS) for row in range(POSE_CELLS)
@@ -429,7 +431,7 @@ def generate_frame_dataset(root: str,
                                'frames_per_class')
     size = (int(size[0]), int(size[1]))
     if min(size) < 16:
-        raise ValueError(f'size must be at least (16, 16), got {size}')
+        raise UserValueError(f'size must be at least (16, 16), got {size}')
     classes = frame_classes(labels)
     folder_name = FRAME_LABELS[labels]
     make_frame = _pose_frame if labels == 'pose' else _shape_colour_frame

@@ -24,6 +24,8 @@ from typing import List, Sequence, Union
 
 import numpy as np
 
+from loki_video.user_error import UserValueError
+
 BACKENDS = ('auto', 'torchcodec', 'decord')
 # A decoder library's own source location at the start of its messages ("SingleStreamDecoder, /__w/.../x.cpp:41, ").
 _SOURCE_LOCATION = re.compile(r'^\w+, \S+\.(?:cpp|cc|h|hpp):\d+, ')
@@ -58,11 +60,11 @@ def resolve_backend(backend: str) -> str:
         ValueError: an unknown backend, or ``'torchcodec'`` where it cannot decode (with the reason).
     """
     if backend not in BACKENDS:
-        raise ValueError(f'video backend {backend!r} is not one of {BACKENDS}')
+        raise UserValueError(f'video backend {backend!r} is not one of {BACKENDS}')
     if backend == 'auto':
         return 'decord' if torchcodec_error() else 'torchcodec'
     if backend == 'torchcodec' and torchcodec_error():
-        raise ValueError(f"video backend 'torchcodec' but {torchcodec_error()}; or choose backend='decord'")
+        raise UserValueError(f"video backend 'torchcodec' but {torchcodec_error()}; or choose backend='decord'")
     return backend
 
 

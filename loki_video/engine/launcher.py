@@ -23,6 +23,8 @@ from mmengine.logging import print_log
 from torch import distributed as torch_dist
 from torch.distributed.constants import default_pg_timeout
 
+from loki_video.user_error import UserKeyError, UserValueError
+
 LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
 DEFAULT_MASTER_PORT = '29500'
 
@@ -66,8 +68,8 @@ def distributed_env(launcher: str, environ: Optional[Mapping[str, str]] = None) 
         names = ('RANK', 'WORLD_SIZE', 'LOCAL_RANK', 'MASTER_ADDR', 'MASTER_PORT')
         missing = [n for n in names if n not in environ]
         if missing:
-            raise KeyError(f'--launcher pytorch: {missing} not set; start the script with torchrun '
-                           '(tools/dist_train.sh, tools/dist_test.sh)')
+            raise UserKeyError(f'--launcher pytorch: {missing} not set; start the script with torchrun '
+                               '(tools/dist_train.sh, tools/dist_test.sh)')
         return {n: environ[n] for n in names}
     if launcher == 'slurm':
         master_addr = environ.get('MASTER_ADDR') or _first_slurm_host(environ['SLURM_NODELIST'])
@@ -76,11 +78,11 @@ def distributed_env(launcher: str, environ: Optional[Mapping[str, str]] = None) 
                     MASTER_PORT=environ.get('MASTER_PORT', DEFAULT_MASTER_PORT))
     if launcher == 'mpi':
         if 'MASTER_ADDR' not in environ:
-            raise KeyError('--launcher mpi: set MASTER_ADDR to the address of the rank-0 host')
+            raise UserKeyError('--launcher mpi: set MASTER_ADDR to the address of the rank-0 host')
         return dict(RANK=environ['OMPI_COMM_WORLD_RANK'], WORLD_SIZE=environ['OMPI_COMM_WORLD_SIZE'],
                     LOCAL_RANK=environ['OMPI_COMM_WORLD_LOCAL_RANK'], MASTER_ADDR=environ['MASTER_ADDR'],
                     MASTER_PORT=environ.get('MASTER_PORT', DEFAULT_MASTER_PORT))
-    raise ValueError(f'unknown launcher {launcher!r}; choose from {LAUNCHERS}')
+    raise UserValueError(f'unknown launcher {launcher!r}; choose from {LAUNCHERS}')
 
 
 def cpu_ddp_wrapper_cfg(cfg: Config) -> dict:
@@ -119,7 +121,7 @@ def setup_launcher(cfg: Config, launcher: str) -> None:
         launcher (str): one of ``LAUNCHERS``.
     """
     if launcher not in LAUNCHERS:
-        raise ValueError(f'unknown launcher {launcher!r}; choose from {LAUNCHERS}')
+        raise UserValueError(f'unknown launcher {launcher!r}; choose from {LAUNCHERS}')
     cfg.launcher = launcher
     if launcher == 'none':
         return

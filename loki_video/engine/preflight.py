@@ -16,6 +16,8 @@ from typing import Sequence
 from mmengine.config import Config
 from mmengine.registry import DATASETS
 
+from loki_video.user_error import UserFileError, UserValueError
+
 from ..datasets.data_paths import check_data_paths, dataset_paths, loader_datasets
 
 FRAME_SAMPLERS = ('SampleFrames', 'UniformSample', 'UniformSampleFrames', 'DenseSampleFrames')
@@ -32,7 +34,7 @@ def check_clip_lengths(cfg: Config, dataloaders: Sequence[str]) -> None:
     for key, dataset in loader_datasets(cfg, dataloaders):
         for index, transform in enumerate(dataset.get('pipeline') or []):
             if transform.get('type') in FRAME_SAMPLERS and transform.get('clip_len', frames) != frames:
-                raise ValueError(
+                raise UserValueError(
                     f"{key}.pipeline[{index}] ({transform['type']}): clip_len={transform['clip_len']} but "
                     f'model.backbone.num_frames={frames}; give both the same value')
 
@@ -63,7 +65,7 @@ def check_labels(cfg: Config, dataloaders: Sequence[str]) -> None:
                 labels = [int(field) for field in fields[column:] if field.lstrip('-').isdigit()]
                 bad = [label for label in labels if not 0 <= label < num_classes]
                 if bad:
-                    raise ValueError(
+                    raise UserValueError(
                         f'{key}.ann_file: {paths[0]} line {number} has label {bad[0]}, but '
                         f'model.cls_head.num_classes={num_classes} allows 0..{num_classes - 1}; '
                         'set num_classes to the number of classes of the list')
@@ -80,8 +82,8 @@ def check_pretrained(cfg: Config) -> None:
     from ..checkpoints.torchscript_archive import is_torchscript_archive
     path = resolve_source(source)
     if not osp.isfile(path):
-        raise FileNotFoundError(f'model.backbone.pretrained: {path} does not exist; the comment at the '
-                                'top of the config says where its file comes from')
+        raise UserFileError(f'model.backbone.pretrained: {path} does not exist; the comment at the '
+                            'top of the config says where its file comes from')
     if not path.endswith('.safetensors') and not is_torchscript_archive(path):
         check_torch_file(path)
 

@@ -20,6 +20,8 @@ from typing import Optional, Sequence, Tuple
 import torch
 from torch import nn
 
+from loki_video.user_error import UserKeyError, UserValueError
+
 MODES = ('last', 'rollout')
 
 
@@ -139,12 +141,12 @@ class SpatialAttentionRecorder:
             layer (int): a recorded block index (negative counts from the end of the backbone). Defaults to -1.
         """
         if mode not in MODES:
-            raise ValueError(f'mode {mode!r}: choose from {MODES}')
+            raise UserValueError(f'mode {mode!r}: choose from {MODES}')
         if not self.attentions:
             raise RuntimeError('no attention recorded: run the model inside the `with` block')
         layer = range(len(self.backbone.blocks))[layer]
         if layer not in self.attentions:
-            raise KeyError(f'block {layer} was not recorded; recorded: {sorted(self.attentions)}')
+            raise UserKeyError(f'block {layer} was not recorded; recorded: {sorted(self.attentions)}')
         height, width = self.grid
         if mode == 'last':
             attention = self.attentions[layer]

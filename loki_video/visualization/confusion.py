@@ -12,6 +12,7 @@ import torch
 from mmengine.fileio import load
 
 from loki_video.datasets.robust_video_dataset import INVALID_KEY
+from loki_video.user_error import UserKeyError, UserValueError
 
 MAX_LABELLED_CLASSES = 40   # tick labels (and counts, up to 20 classes) only for small matrices
 
@@ -21,7 +22,7 @@ def _field(record, flat, nested):
         return record[flat]
     if nested in record:
         return record[nested]['item']
-    raise KeyError(f'a dumped sample has neither {flat!r} nor {nested!r}; keys: {sorted(record)}')
+    raise UserKeyError(f'a dumped sample has neither {flat!r} nor {nested!r}; keys: {sorted(record)}')
 
 
 def read_dump(path: str) -> Tuple[torch.Tensor, torch.Tensor, int]:
@@ -33,7 +34,7 @@ def read_dump(path: str) -> Tuple[torch.Tensor, torch.Tensor, int]:
     records = load(path)
     valid = [record for record in records if not record.get(INVALID_KEY)]
     if not valid:
-        raise ValueError(f'{path} holds no valid predictions ({len(records)} samples, all invalid or none)')
+        raise UserValueError(f'{path} holds no valid predictions ({len(records)} samples, all invalid or none)')
     scores = torch.stack([torch.as_tensor(_field(r, 'pred_score', 'pred_scores')).float() for r in valid])
     labels = torch.stack([torch.as_tensor(_field(r, 'gt_label', 'gt_labels')).reshape(-1)[0] for r in valid])
     return scores, labels.long(), len(records) - len(valid)

@@ -9,6 +9,7 @@ from collections import defaultdict
 from typing import Dict, List, Optional, Sequence
 
 from loki_video.analysis.logged_scalars import read_runs
+from loki_video.user_error import UserKeyError, UserValueError
 
 DEFAULT_KEYS = ('loss', 'acc/top1', 'accuracy/top1', 'lr')
 
@@ -27,7 +28,7 @@ def read_scalars(work_dir: str) -> Dict[str, list]:
                     curves[key][0].append(iteration)
                     curves[key][1].append(value)
     if not curves:
-        raise ValueError(f'{work_dir}: the scalars.json files hold no training iterations')
+        raise UserValueError(f'{work_dir}: the scalars.json files hold no training iterations')
     return dict(curves)
 
 
@@ -55,8 +56,8 @@ def plot_curves(work_dirs: Sequence[str], keys: Optional[Sequence[str]] = None, 
         keys = [key for key in DEFAULT_KEYS if key in logged]
     missing = [key for key in keys if key not in logged]
     if missing or not keys:
-        raise KeyError(f'scalars {missing or list(DEFAULT_KEYS)} were not logged in {list(work_dirs)}; '
-                       f'logged: {sorted(logged)}')
+        raise UserKeyError(f'scalars {missing or list(DEFAULT_KEYS)} were not logged in {list(work_dirs)}; '
+                           f'logged: {sorted(logged)}')
     figure, axes = plt.subplots(1, len(keys), figsize=(4.5 * len(keys), 3.6), squeeze=False)
     for axis, key in zip(axes[0], keys):
         for run, name in zip(runs, names):

@@ -12,6 +12,8 @@ import cv2
 import numpy as np
 import torch
 
+from loki_video.user_error import UserValueError
+
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 LINE_HEIGHT = 18   # pixels a class takes at scale 1
 PANEL_WIDTH = 240  # at scale 1
@@ -106,7 +108,7 @@ def write_labelled_video(source: str, destination: str, predictions: Callable[[f
         except RuntimeError:   # TorchCodec's FFmpeg cannot encode H.264 here: PyAV's can
             _stream_encode((frame.permute(1, 2, 0).numpy() for frame in stacked), destination, rate, width, height)
     if not count:
-        raise ValueError(f'{source}: no frames to write')
+        raise UserValueError(f'{source}: no frames to write')
     return count, rate, (width, height)
 
 

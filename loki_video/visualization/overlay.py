@@ -10,6 +10,8 @@ from typing import Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
+from loki_video.user_error import UserValueError
+
 GRID_GAP = 4          # pixels between cells
 MIN_CELL_SIDE = 160   # small frames are enlarged to at least this short side
 BAR_HEIGHT = 12       # the colour bar of the grid's header
@@ -111,7 +113,7 @@ def attention_grid(frames: Sequence[np.ndarray], maps: Sequence[np.ndarray], alp
     frames = np.asarray(frames)
     maps = np.asarray(maps)
     if len(frames) != len(maps):
-        raise ValueError(f'{len(frames)} frames but {len(maps)} attention maps')
+        raise UserValueError(f'{len(frames)} frames but {len(maps)} attention maps')
     value_range = (float(maps.min()), float(maps.max()))
     scale = max(1, -(-min_side // min(frames.shape[1:3])))
     cells = [_enlarge(frame, scale) for frame in frames]

@@ -212,3 +212,29 @@ def test_dist_train_then_3x3_test_of_the_demo_loki_config_on_cpu(tmp_path):
     report = json.loads((work_dir / 'test_3x3.json').read_text())
     assert report['views'] == 9 and report['input_shape'] == [9, 3, 8, 32, 32]
     assert (report['evaluated'], report['excluded']) == (8, 0)
+
+
+def test_a_run_that_kept_only_its_best_checkpoint_is_resumed_from_it(workspace):
+    """No per-epoch checkpoints (interval=-1, no save_last), as in a run killed before its end: the best one is
+    all there is, and last_checkpoint names it from its first save."""
+    root, config, _ = workspace
+    work_dir = root / 'best_only'
+    options = ['default_hooks.checkpoint.interval=-1', 'default_hooks.checkpoint.save_last=False',
+               'default_hooks.checkpoint.save_best=acc/top1', 'default_hooks.checkpoint.rule=greater']
+    run_tool(sys.executable, 'tools/train.py', str(config), '--work-dir', str(work_dir), '--cfg-options',
+             'train_cfg.max_epochs=1', *options)
+    assert [p.name for p in work_dir.glob('*.pth')] == ['best_acc_top1_epoch_1.pth']
+    assert (work_dir / 'last_checkpoint').read_text() == str(work_dir / 'best_acc_top1_epoch_1.pth')
+    resumed = run_tool(sys.executable, 'tools/train.py', str(config), '--work-dir', str(work_dir), '--resume',
+                       '--no-validate', '--cfg-options', 'train_cfg.max_epochs=2', *options)
+    assert 'resumed epoch: 1' in resumed.stdout and re.search(r'Epoch\(train\) +\[2\]', resumed.stdout)
+
+
+def test_resume_with_nothing_to_resume_from_says_so_instead_of_starting_over(workspace, tmp_path):
+    _, config, _ = workspace
+    result = run_tool(sys.executable, 'tools/train.py', str(config), '--work-dir', str(tmp_path / 'new'), '--resume',
+                      check=False)
+    assert result.returncode == 1
+    assert result.stdout.strip().splitlines()[-1] == (
+        f'{config}: --resume: no checkpoint to resume from in {tmp_path / "new"} (no last_checkpoint file); give one '
+        '(--resume PATH), or leave --resume out to start a new run')

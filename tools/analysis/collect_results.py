@@ -30,6 +30,7 @@ from pathlib import Path
 from loki_video.analysis.logged_scalars import logged_values
 from loki_video.engine.hooks.parameter_report_hook import PARAMETERS_FILE
 from loki_video.tool_main import run_main
+from loki_video.user_error import UserFileError
 
 REPO = Path(__file__).resolve().parents[2]
 PAPER_RESULTS = REPO / 'data' / 'paper_results' / 'loki_image_classification.csv'
@@ -61,7 +62,7 @@ def find_experiments(paths):
     found = []
     for path in map(Path, paths):
         if not path.is_dir():
-            raise FileNotFoundError(f'work dir {path} does not exist')
+            raise UserFileError(f'work dir {path} does not exist')
         cell = experiment_of(path)
         if cell:
             found.append((path, cell))

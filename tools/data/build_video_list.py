@@ -34,6 +34,7 @@ import sys
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from loki_video.tool_main import run_main
+from loki_video.user_error import UserFileError, UserValueError
 
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.m4v')
 README_HINT = 'see data/README.md'
@@ -43,7 +44,7 @@ Entry = Tuple[str, Optional[int]]
 
 def _require_file(path: str, what: str) -> None:
     if not osp.isfile(path):
-        raise FileNotFoundError(
+        raise UserFileError(
             f'{what} not found: {path}; download it or fix the path '
             f'({README_HINT}).')
 
@@ -54,8 +55,8 @@ def _load_json(path: str, what: str):
         try:
             return json.load(f)
         except json.JSONDecodeError as err:
-            raise ValueError(f'{path} is not valid JSON ({err}); '
-                             f're-download the {what}.') from err
+            raise UserValueError(f'{path} is not valid JSON ({err}); '
+                                 f're-download the {what}.') from err
 
 
 def read_label_names(path: str) -> List[str]:
@@ -64,8 +65,8 @@ def read_label_names(path: str) -> List[str]:
     with open(path) as f:
         names = [line.rstrip('\n') for line in f if line.strip()]
     if len(set(names)) != len(names):
-        raise ValueError(f'{path} lists a class name twice; each line must '
-                         'name a different class.')
+        raise UserValueError(f'{path} lists a class name twice; each line must '
+                             'name a different class.')
     return names
 
 
@@ -85,20 +86,20 @@ def list_from_folder(
         Entries ``(path relative to root, label)`` and the class names.
     """
     if not osp.isdir(root):
-        raise FileNotFoundError(
+        raise UserFileError(
             f'video folder not found: {root}; it must hold one sub-folder '
             f'per class ({README_HINT}).')
     folders = sorted(d for d in os.listdir(root)
                      if osp.isdir(osp.join(root, d)))
     if not folders:
-        raise ValueError(f'{root} has no class sub-folders; expected '
-                         f'{root}/<class name>/<video> ({README_HINT}).')
+        raise UserValueError(f'{root} has no class sub-folders; expected '
+                             f'{root}/<class name>/<video> ({README_HINT}).')
     if class_names is None:
         class_names = folders
     else:
         unknown = sorted(set(folders) - set(class_names))
         if unknown:
-            raise ValueError(
+            raise UserValueError(
                 f'{root} has folders missing from the label names file: '
                 f'{unknown[:5]}; build the training list first and pass its '
                 'label names file with --classes.')
@@ -112,8 +113,8 @@ def list_from_folder(
                     rel = osp.relpath(osp.join(dirpath, name), root)
                     entries.append((rel, label_of[folder]))
     if not entries:
-        raise ValueError(f'no videos with suffix {list(suffixes)} under '
-                         f'{root}; check --extensions.')
+        raise UserValueError(f'no videos with suffix {list(suffixes)} under '
+                             f'{root}; check --extensions.')
     return entries, list(class_names)
 
 
@@ -137,26 +138,26 @@ def list_from_ssv2(split_json: str, labels_json: str,
     mapping: Dict[str, str] = _load_json(labels_json, 'SSv2 labels.json')
     entries_json = _load_json(split_json, 'SSv2 split json')
     if not isinstance(mapping, dict):
-        raise ValueError(f'{labels_json} must map template text to a class '
-                         'index; pass labels.json, not a split file.')
+        raise UserValueError(f'{labels_json} must map template text to a class '
+                             'index; pass labels.json, not a split file.')
     if not isinstance(entries_json, list):
-        raise ValueError(f'{split_json} must be a list of videos; pass a '
-                         'split file, not labels.json.')
+        raise UserValueError(f'{split_json} must be a list of videos; pass a '
+                             'split file, not labels.json.')
     label_of = {name: int(index) for name, index in mapping.items()}
     class_names = [name for name, _ in sorted(label_of.items(),
                                               key=lambda kv: kv[1])]
     if [label_of[n] for n in class_names] != list(range(len(class_names))):
-        raise ValueError(f'{labels_json}: class indices must be 0..N-1 '
-                         'without gaps.')
+        raise UserValueError(f'{labels_json}: class indices must be 0..N-1 '
+                             'without gaps.')
     entries = []
     for item in entries_json:
         if 'id' not in item:
-            raise ValueError(f'{split_json}: entry without "id": {item}')
+            raise UserValueError(f'{split_json}: entry without "id": {item}')
         label = None
         if 'template' in item:
             key = ssv2_label_key(item['template'])
             if key not in label_of:
-                raise ValueError(
+                raise UserValueError(
                     f'{split_json}: template {item["template"]!r} of video '
                     f'{item["id"]} is not in {labels_json}; use the '
                     'labels.json of the same release.')
@@ -184,20 +185,20 @@ def list_from_diving48(
     entries_json = _load_json(split_json, 'Diving-48 split json')
     if not isinstance(vocab, list) or not all(
             isinstance(v, list) for v in vocab):
-        raise ValueError(f'{vocab_json} must be a list of attribute lists; '
-                         'pass Diving48_vocab.json.')
+        raise UserValueError(f'{vocab_json} must be a list of attribute lists; '
+                             'pass Diving48_vocab.json.')
     if not isinstance(entries_json, list):
-        raise ValueError(f'{split_json} must be a list of videos; pass '
-                         'Diving48_V2_train.json or Diving48_V2_test.json.')
+        raise UserValueError(f'{split_json} must be a list of videos; pass '
+                             'Diving48_V2_train.json or Diving48_V2_test.json.')
     class_names = ['_'.join(str(part) for part in v) for v in vocab]
     entries = []
     for item in entries_json:
         if 'vid_name' not in item or 'label' not in item:
-            raise ValueError(f'{split_json}: entry needs "vid_name" and '
-                             f'"label": {item}')
+            raise UserValueError(f'{split_json}: entry needs "vid_name" and '
+                                 f'"label": {item}')
         label = int(item['label'])
         if not 0 <= label < len(class_names):
-            raise ValueError(
+            raise UserValueError(
                 f'{split_json}: label {label} of {item["vid_name"]} is '
                 f'outside the {len(class_names)} classes of {vocab_json}.')
         entries.append((f'{item["vid_name"]}{video_ext}', label))
@@ -209,7 +210,7 @@ def write_list(entries: Sequence[Entry], path: str,
     """Write ``path<delimiter>label`` lines (path only when label is None)."""
     clashing = [p for p, _ in entries if delimiter in p]
     if clashing:
-        raise ValueError(
+        raise UserValueError(
             f'{len(clashing)} video paths contain the delimiter '
             f'{delimiter!r}, e.g. {clashing[0]!r}; rename them (for example '
             "spaces to '_') or pass another --delimiter and the same "

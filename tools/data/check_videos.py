@@ -46,6 +46,7 @@ from tqdm import tqdm
 
 from loki_video.datasets.video_reader import BACKENDS, decode_failure, open_video, seek_mismatches
 from loki_video.tool_main import run_main
+from loki_video.user_error import UserFileError, UserValueError
 
 STATUSES = ('ok', 'missing', 'unreadable', 'zero_frames', 'too_short', 'inexact_seek')
 READABLE = ('ok', 'inexact_seek')
@@ -110,7 +111,7 @@ def _one_torch_thread() -> None:
 def read_list(list_file: str) -> List[str]:
     """Read the non-empty lines of an annotation list."""
     if not osp.isfile(list_file):
-        raise FileNotFoundError(
+        raise UserFileError(
             f'annotation list not found: {list_file}; build it with '
             'tools/data/build_video_list.py (see data/README.md).')
     with open(list_file) as f:
@@ -144,7 +145,7 @@ def check_list(list_file: str,
         The report dict (also written as JSON).
     """
     if not osp.isdir(root):
-        raise FileNotFoundError(
+        raise UserFileError(
             f'video root not found: {root}; pass the directory the paths in '
             f'{list_file} are relative to (see data/README.md).')
     lines = read_list(list_file)
@@ -226,8 +227,8 @@ def main(argv=None) -> None:
         print(f'error: {err}', file=sys.stderr)
         sys.exit(2)
     if report['total'] == 0:
-        raise ValueError(f'{args.list} has no entries: nothing to check (one "<video path> <label>" line per '
-                         'video; tools/data/build_video_list.py writes such lists)')
+        raise UserValueError(f'{args.list} has no entries: nothing to check (one "<video path> <label>" line per '
+                             'video; tools/data/build_video_list.py writes such lists)')
     print(format_summary(report))
     for problem in report['problems'][:20]:
         print(f'{problem["status"]:<11} {problem["path"]}: '

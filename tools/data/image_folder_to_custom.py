@@ -22,6 +22,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from loki_video.tool_main import run_main
+from loki_video.user_error import UserFileError
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tiff', '.webp')
 SPLITS = ('train', 'val', 'test')
@@ -66,11 +67,11 @@ def read_source(src, ratios, val_ratio, seed):
     if not present:
         images = class_images(src)
         if not images:
-            raise FileNotFoundError(f'no class folders with images ({", ".join(IMAGE_EXTENSIONS)}) in {src}')
+            raise UserFileError(f'no class folders with images ({", ".join(IMAGE_EXTENSIONS)}) in {src}')
         return random_split(images, ratios, seed)
     if 'train' not in present or 'test' not in present:
-        raise FileNotFoundError(f'{src} has {present} but a pre-split tree needs train/ and test/ '
-                                '(val/ is optional); or pass a tree of class folders to split here')
+        raise UserFileError(f'{src} has {present} but a pre-split tree needs train/ and test/ '
+                            '(val/ is optional); or pass a tree of class folders to split here')
     splits = {s: class_images(src / s) for s in present}
     if 'val' not in splits:
         carved = random_split(splits['train'], (1 - val_ratio, val_ratio, 0.0), seed)

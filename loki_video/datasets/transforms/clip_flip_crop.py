@@ -18,6 +18,8 @@ import numpy as np
 from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
+from loki_video.user_error import UserValueError
+
 
 @TRANSFORMS.register_module()
 class ClipFlipCrop(BaseTransform):
@@ -45,8 +47,8 @@ class ClipFlipCrop(BaseTransform):
 
     def __init__(self, flip_ratio: float = 0.5, max_crop: float = 7, reference_size: int = 224) -> None:
         if not 0 <= flip_ratio <= 1 or max_crop < 0:
-            raise ValueError(f'ClipFlipCrop: flip_ratio must be in [0, 1] and max_crop >= 0, '
-                             f'got {flip_ratio}, {max_crop}')
+            raise UserValueError(f'ClipFlipCrop: flip_ratio must be in [0, 1] and max_crop >= 0, '
+                                 f'got {flip_ratio}, {max_crop}')
         self.flip_ratio = flip_ratio
         self.max_crop = max_crop
         self.reference_size = reference_size

@@ -3,6 +3,8 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmpretrain.registry import TRANSFORMS
 
+from loki_video.user_error import UserValueError
+
 
 @TRANSFORMS.register_module()
 class ToBGR(BaseTransform):
@@ -29,7 +31,7 @@ class ToBGR(BaseTransform):
 
     def __init__(self, channel_order: str = 'bgr') -> None:
         if channel_order not in ('rgb', 'bgr'):
-            raise ValueError(f"ToBGR: channel_order must be 'rgb' or 'bgr', got {channel_order!r}")
+            raise UserValueError(f"ToBGR: channel_order must be 'rgb' or 'bgr', got {channel_order!r}")
         self.channel_order = channel_order
 
     def transform(self, results: dict) -> dict:
@@ -39,7 +41,7 @@ class ToBGR(BaseTransform):
         if img.shape[-1] == 1:
             img = np.repeat(img, 3, axis=-1)
         elif img.shape[-1] != 3:
-            raise ValueError(f'ToBGR: expected an (H, W), (H, W, 1) or (H, W, 3) image, got {img.shape}')
+            raise UserValueError(f'ToBGR: expected an (H, W), (H, W, 1) or (H, W, 3) image, got {img.shape}')
         elif self.channel_order == 'rgb':
             img = img[..., ::-1]
         results['img'] = np.ascontiguousarray(img)

@@ -18,11 +18,12 @@ from mmengine.registry import HOOKS
 from mmengine.runner import Runner
 
 from loki_video.engine.optim.finite_optim_wrapper import FiniteUpdateMixin
+from loki_video.user_error import UserError, UserValueError
 
 ACTIONS = ('stop', 'skip')
 
 
-class NonFiniteLossError(ArithmeticError):
+class NonFiniteLossError(UserError, ArithmeticError):
     """The run stopped at a non-finite loss or gradient norm; the message says where and how to resume."""
 
 
@@ -49,9 +50,9 @@ class NonFiniteLossHook(Hook):
 
     def __init__(self, action: str = 'stop', max_consecutive: int = 5) -> None:
         if action not in ACTIONS:
-            raise ValueError(f'default_hooks.non_finite.action: {action!r} is not one of {ACTIONS}')
+            raise UserValueError(f'default_hooks.non_finite.action: {action!r} is not one of {ACTIONS}')
         if max_consecutive < 1:
-            raise ValueError(f'default_hooks.non_finite.max_consecutive must be >= 1, not {max_consecutive}')
+            raise UserValueError(f'default_hooks.non_finite.max_consecutive must be >= 1, not {max_consecutive}')
         self.action, self.max_consecutive = action, max_consecutive
         self.in_a_row = self.skipped = 0
         self.guarded = True
@@ -62,7 +63,7 @@ class NonFiniteLossHook(Hook):
             message = (f'optim_wrapper.type {type(runner.optim_wrapper).__name__} applies updates with a non-finite '
                        "loss; use 'FiniteOptimWrapper' (or 'FiniteAmpOptimWrapper') to skip them")
             if self.action == 'skip':
-                raise ValueError(f"default_hooks.non_finite.action='skip': {message}")
+                raise UserValueError(f"default_hooks.non_finite.action='skip': {message}")
             runner.logger.warning(f'NonFiniteLossHook: {message} (the run still stops at the first one)')
 
     def after_train_iter(self, runner: Runner, batch_idx: int, data_batch: Optional[dict] = None,

@@ -1,5 +1,7 @@
 """mmengine's ``CheckpointHook`` that never leaves a half-written checkpoint and also saves mid-epoch.
 
+* ``last_checkpoint`` names the newest checkpoint of any kind (epoch, mid-epoch or best), written with
+  the first save, so ``--resume`` always finds what a run saved last.
 * Files: every checkpoint goes through ``backend_args=dict(backend='atomic_local')``
   (:mod:`loki_video.checkpoints.atomic_write`: temporary file, fsync, rename) and
   ``last_checkpoint`` is written the same way; checkpoints that are no longer kept (``max_keep_ckpts``,
@@ -24,6 +26,7 @@ from mmengine.runner import EpochBasedTrainLoop, Runner
 
 from loki_video.checkpoints.atomic_write import remove_stale_temporaries, write_atomically
 from loki_video.datasets.resumable_sampler import ResumableSampler
+from loki_video.user_error import UserValueError
 
 MID_EPOCH_KEY = 'mid_epoch_ckpt'  # message hub: the newest mid-epoch checkpoint, saved with each checkpoint
 POSITION_KEY = 'mid_epoch_position'  # message hub: where in its epoch a mid-epoch checkpoint was saved
@@ -62,10 +65,11 @@ class SafeCheckpointHook(CheckpointHook):
         kwargs.setdefault('backend_args', dict(backend='atomic_local'))
         super().__init__(**kwargs)
         if interval_iters < 0 or interval_minutes < 0:
-            raise ValueError(f'default_hooks.checkpoint: interval_iters ({interval_iters}) and interval_minutes '
-                             f'({interval_minutes}) must be >= 0 (0: no mid-epoch checkpoints)')
+            raise UserValueError(f'default_hooks.checkpoint: interval_iters ({interval_iters}) and interval_minutes '
+                                 f'({interval_minutes}) must be >= 0 (0: no mid-epoch checkpoints)')
         self.interval_iters, self.interval_minutes = interval_iters, interval_minutes
         self.mid_epoch_checkpoint: Optional[str] = None
+        self.newest: Optional[str] = None  # the checkpoint last_checkpoint names
         self._last_save = time.monotonic()
 
     @property
@@ -97,13 +101,13 @@ class SafeCheckpointHook(CheckpointHook):
                             world_size='as many')  # recorded: the same number of processes assumed
         if position and position['epoch'] == runner.epoch:
             if not resumable:
-                raise ValueError(f'the checkpoint was saved after {position["samples"]} samples of epoch '
-                                 f'{runner.epoch + 1}: resuming it needs '
-                                 "train_dataloader.sampler=dict(type='ResumableSampler', ...)")
+                raise UserValueError(f'the checkpoint was saved after {position["samples"]} samples of epoch '
+                                     f'{runner.epoch + 1}: resuming it needs '
+                                     "train_dataloader.sampler=dict(type='ResumableSampler', ...)")
             size = len(runner.train_dataloader.dataset)
             if position['dataset_size'] != size:
-                raise ValueError(f'the checkpoint was saved in an epoch of {position["dataset_size"]} samples, this '
-                                 f'dataset has {size}: resume from an epoch checkpoint (--resume PATH) instead')
+                raise UserValueError(f'the checkpoint was saved in an epoch of {position["dataset_size"]} samples, '
+                                     f'this dataset has {size}: resume from an epoch checkpoint instead')
             sampler.skip(runner.epoch, position['samples'])
             runner.logger.info(f'resuming epoch {runner.epoch + 1} after {position["samples"]} of its {size} '
                                f'samples (saved at world size {position["world_size"]}, now {sampler.world_size})')
@@ -147,14 +151,24 @@ class SafeCheckpointHook(CheckpointHook):
         self._remove(expired + [previous])
 
     def _save_best_checkpoint(self, runner: Runner, metrics: dict) -> None:
-        """mmengine's, with the previous best checkpoint removed after the new one is complete."""
+        """mmengine's, with the previous best checkpoint removed after the new one is complete, and
+        ``last_checkpoint`` pointed at a new best one: whatever a run saved, ``--resume`` finds the newest."""
         backend, deferred = self.file_backend, []
+        before = self._best_paths()
         self.file_backend = _RemovalsDeferred(backend, deferred)
         try:
             super()._save_best_checkpoint(runner, metrics)
         finally:
             self.file_backend = backend
+        saved = [path for path in self._best_paths() if path not in before]
+        if saved:
+            self._point_last_checkpoint(runner, saved[-1])
         self._remove(deferred)
+
+    def _best_paths(self) -> List[str]:
+        """The best checkpoints now kept (one per ``save_best`` metric)."""
+        paths = list(getattr(self, 'best_ckpt_path_dict', {}).values()) + [getattr(self, 'best_ckpt_path', None)]
+        return [path for path in paths if path]
 
     def _save(self, runner: Runner, filename: str, meta: dict) -> None:
         """Save ``filename`` in ``out_dir``, then point ``last_checkpoint`` at it (both atomically)."""
@@ -163,13 +177,18 @@ class SafeCheckpointHook(CheckpointHook):
         runner.save_checkpoint(self.out_dir, filename, self.file_client_args, save_optimizer=self.save_optimizer,
                                save_param_scheduler=self.save_param_scheduler, meta=meta, by_epoch=self.by_epoch,
                                backend_args=self.backend_args, **self.args)
+        self._point_last_checkpoint(runner, self.last_ckpt)
+
+    def _point_last_checkpoint(self, runner: Runner, path: str) -> None:
+        """Write ``path`` to the work dir's ``last_checkpoint`` (what ``--resume`` reads), atomically."""
+        self.newest = path
         if is_main_process():
-            write_atomically(osp.join(runner.work_dir, 'last_checkpoint'), str(self.last_ckpt).encode())
+            write_atomically(osp.join(runner.work_dir, 'last_checkpoint'), str(path).encode())
         self._last_save = time.monotonic()
 
     def _remove(self, paths: List[Optional[str]]) -> None:
         if not is_main_process():
             return
         for path in paths:
-            if path and path != self.last_ckpt and self.file_backend.isfile(path):
+            if path and path not in (self.last_ckpt, self.newest) and self.file_backend.isfile(path):
                 self.file_backend.remove(path)

@@ -8,6 +8,8 @@ from typing import Union
 
 from torch import nn
 
+from loki_video.user_error import UserKeyError
+
 ARCHS = {
     # OpenAI CLIP ViT-B/16 image tower: ln_pre, QuickGELU (timm: vit_base_patch16_clip_quickgelu_224).
     'clip-b16': dict(patch_size=16, embed_dim=768, depth=12, num_heads=12, pre_norm=True,
@@ -29,8 +31,8 @@ def resolve_arch(arch: Union[str, dict]) -> dict:
     """timm ``VisionTransformer`` keyword arguments for ``arch`` (a name above or a dict like one)."""
     if isinstance(arch, str):
         if arch not in ARCHS:
-            raise KeyError(f'unknown backbone arch {arch!r}; choose from {sorted(ARCHS)} '
-                           'or pass a dict with patch_size, embed_dim, depth and num_heads')
+            raise UserKeyError(f'unknown backbone arch {arch!r}; choose from {sorted(ARCHS)} '
+                               'or pass a dict with patch_size, embed_dim, depth and num_heads')
         arch = ARCHS[arch]
     spec = dict(ARCHS['tiny'], **arch)
     norm_eps = spec.pop('norm_eps')

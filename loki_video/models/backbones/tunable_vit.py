@@ -6,6 +6,7 @@ from timm.models.vision_transformer import VisionTransformer
 from torch import nn
 
 from loki_video.checkpoints.pretrained import load_pretrained
+from loki_video.user_error import UserKeyError, UserValueError
 
 from ..peft import PromptTokens, add_lora_to_attention, apply_freeze_policy, build_tuning_module
 from ..peft.freeze_policy import report_group
@@ -81,7 +82,7 @@ class TunableViT(VisionTransformer):
     def _fill_slots(self, slots, mlp_scale):
         unknown = set(slots) - set(SLOT_NAMES)
         if unknown:
-            raise KeyError(f'unknown slot name(s) {sorted(unknown)} in slots; choose from {SLOT_NAMES}')
+            raise UserKeyError(f'unknown slot name(s) {sorted(unknown)} in slots; choose from {SLOT_NAMES}')
         for block in self.blocks:
             block.mlp_scale = mlp_scale
             for name in SLOT_NAMES:
@@ -127,9 +128,9 @@ class TunableViT(VisionTransformer):
     def add_temporal_embed(self, x: torch.Tensor, num_frames: int) -> torch.Tensor:
         """(B*T, L, D) -> (B*T, L, D) plus the embedding of each token's frame."""
         if num_frames not in (1, self.num_frames):
-            raise ValueError(f'clip has {num_frames} frames but the backbone was built with '
-                             f'num_frames={self.num_frames}: set model.backbone.num_frames to match '
-                             'the SampleFrames clip_len of the pipeline')
+            raise UserValueError(f'clip has {num_frames} frames but the backbone was built with '
+                                 f'num_frames={self.num_frames}: set model.backbone.num_frames to match '
+                                 'the SampleFrames clip_len of the pipeline')
         bt, length, dim = x.shape
         x = x.view(bt // num_frames, num_frames, length, dim)
         x = x + self.temporal_embed[:, :num_frames, None, :]

@@ -11,6 +11,8 @@ from typing import Optional
 from mmengine.registry import MODELS
 from torch import nn
 
+from loki_video.user_error import UserKeyError
+
 from .adapter import Adapter
 from .freeze_policy import apply_freeze_policy
 from .kan import KAN, KANLinear
@@ -35,9 +37,9 @@ def build_tuning_module(cfg: Optional[dict], dim: int) -> Optional[nn.Module]:
     with MODELS.switch_scope_and_registry(None) as registry:   # as MODELS.build looks it up
         known = isinstance(kind, type) or registry.get(kind) is not None
     if not known:
-        raise KeyError(f'unknown tuning module type {kind!r} in slot config {cfg}; choose from '
-                       f'{list(BUILT_IN)}, a module registered in MODELS and imported through the '
-                       "config's custom_imports, or None")
+        raise UserKeyError(f'unknown tuning module type {kind!r} in slot config {cfg}; choose from '
+                           f'{list(BUILT_IN)}, a module registered in MODELS and imported through the '
+                           "config's custom_imports, or None")
     return MODELS.build(dict(cfg, dim=dim))
 
 

@@ -26,6 +26,8 @@ from typing import Any, NamedTuple, Tuple
 import torch
 from torch.autograd.function import once_differentiable
 
+from loki_video.user_error import UserValueError
+
 __all__ = ['CardinalTerms', 'SplineLinear', 'cardinal_terms', 'cox_de_boor_bases', 'uniform_bspline_bases']
 
 
@@ -39,8 +41,8 @@ class CardinalTerms(NamedTuple):
 def cardinal_terms(order: int) -> CardinalTerms:
     """The truncated-power terms of the order-``order`` cardinal B-spline (module docstring)."""
     if order < 1:
-        raise ValueError(f'spline_order must be at least 1, got {order}: piecewise-constant '
-                         'splines have no derivative to train the input side with')
+        raise UserValueError(f'spline_order must be at least 1, got {order}: piecewise-constant '
+                             'splines have no derivative to train the input side with')
     half = (order + 1) / 2
     return CardinalTerms(order, half, tuple(
         ((-1) ** k * math.comb(order + 1, k) / math.factorial(order), half - k)

@@ -9,6 +9,8 @@ from typing import Sequence
 
 from torch import nn
 
+from loki_video.user_error import UserValueError
+
 SLOT_GROUPS = ('temporal_in_slot', 'temporal_slot', 'spatial_slot', 'mlp_slot')
 REPORT_GROUPS = SLOT_GROUPS + ('lora', 'prompt', 'temporal_embed', 'final_norm', 'head', 'pretrained')
 TRAINABLE_GROUPS = ('slots', 'lora', 'prompt', 'temporal_embed', 'final_norm', 'bias', 'all')
@@ -59,7 +61,7 @@ def apply_freeze_policy(module: nn.Module, trainable: Sequence[str]) -> None:
     trainable = tuple(trainable)
     unknown = set(trainable) - set(TRAINABLE_GROUPS)
     if unknown:
-        raise ValueError(f'unknown trainable group(s) {sorted(unknown)}; '
-                         f'choose from {TRAINABLE_GROUPS}')
+        raise UserValueError(f'unknown trainable group(s) {sorted(unknown)}; '
+                             f'choose from {TRAINABLE_GROUPS}')
     for name, param in module.named_parameters():
         param.requires_grad_(is_trainable(name, trainable))

@@ -35,6 +35,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from loki_video.user_error import UserValueError
+
 from .bspline import SplineLinear, cardinal_terms, cox_de_boor_bases, uniform_bspline_bases
 
 __all__ = ['KAN', 'KANLinear']
@@ -88,15 +90,17 @@ class KANLinear(nn.Module):
     ) -> None:
         super().__init__()
         if spline_input not in ('tanh', 'identity'):
-            raise ValueError(f"spline_input must be 'tanh' or 'identity', got {spline_input!r}")
+            raise UserValueError(f"spline_input must be 'tanh' or 'identity', got {spline_input!r}")
         if kan_backend not in KAN_BACKENDS:
-            raise ValueError(f'kan_backend must be one of {KAN_BACKENDS}, got {kan_backend!r}')
+            raise UserValueError(f'kan_backend must be one of {KAN_BACKENDS}, got {kan_backend!r}')
         if kan_backend == 'triton' and base_activation is not nn.SiLU:
-            raise ValueError(f"kan_backend='triton' fuses the SiLU base activation, got {base_activation.__name__}; "
-                             "use kan_backend='torch' or 'auto' for other activations")
+            raise UserValueError(f"kan_backend='triton' fuses the SiLU base activation, got "
+                                 f"{base_activation.__name__}; "
+                                 "use kan_backend='torch' or 'auto' for other activations")
         if kan_backend == 'triton' and spline_order > TRITON_MAX_ORDER:
-            raise ValueError(f"kan_backend='triton' takes spline_order up to {TRITON_MAX_ORDER}, got {spline_order}; "
-                             "use kan_backend='torch' or 'auto' for higher orders")
+            raise UserValueError(f"kan_backend='triton' takes spline_order up to {TRITON_MAX_ORDER}, got "
+                                 f"{spline_order}; "
+                                 "use kan_backend='torch' or 'auto' for higher orders")
         self.in_features = in_features
         self.out_features = out_features
         self.grid_size = grid_size
@@ -219,7 +223,7 @@ class KAN(nn.Module):
     def __init__(self, widths: Sequence[int], **kanlinear_kwargs: Any) -> None:
         super().__init__()
         if len(widths) < 2:
-            raise ValueError(f'KAN needs at least two widths, got {list(widths)}')
+            raise UserValueError(f'KAN needs at least two widths, got {list(widths)}')
         self.layers = nn.ModuleList(
             KANLinear(i, o, **kanlinear_kwargs) for i, o in zip(widths[:-1], widths[1:])
         )

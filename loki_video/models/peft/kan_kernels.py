@@ -36,6 +36,8 @@ import triton
 import triton.language as tl
 from triton.runtime.interpreter import InterpretedFunction
 
+from loki_video.user_error import UserValueError
+
 from .bspline import cardinal_terms
 
 # Tiles per kernel: (BLOCK_N rows, largest BLOCK_I, largest BLOCK_O, warps). The float32 dot keeps its
@@ -245,7 +247,7 @@ def _spline_arguments(spline_order, scale, offset):
     """Scalar arguments ``(scale, offset, centre, a0, c0, a1, c1, a2, c2)`` and constexprs ``(K, TERMS)``."""
     spline = cardinal_terms(spline_order)
     if len(spline.terms) > MAX_TERMS:
-        raise ValueError(f'the Triton KAN kernels take spline_order up to 5, got {spline_order}')
+        raise UserValueError(f'the Triton KAN kernels take spline_order up to 5, got {spline_order}')
     terms = list(spline.terms) + [(0.0, 0.0)] * (MAX_TERMS - len(spline.terms))
     scalars = (scale, offset, spline.centre, *(value for term in terms for value in term))
     return scalars, (spline_order, len(spline.terms))

@@ -5,6 +5,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from loki_video.user_error import UserValueError
+
 
 class LoRALinear(nn.Linear):
     """An ``nn.Linear`` plus a low-rank update: ``y = W x + b + s * B A dropout(x)``.
@@ -30,7 +32,7 @@ class LoRALinear(nn.Linear):
                  dropout: float = 0.2, num_splits: int = 1) -> None:
         super().__init__(in_features, out_features, bias=bias)
         if out_features % num_splits:
-            raise ValueError(f'out_features={out_features} is not divisible by num_splits={num_splits}')
+            raise UserValueError(f'out_features={out_features} is not divisible by num_splits={num_splits}')
         self.rank = rank
         self.num_splits = num_splits
         self.scaling = alpha / rank
