@@ -12,21 +12,23 @@ the config's ``label_file``; Kinetics-400's ships as loki_video/labels/kinetics4
 and tools/data/build_video_list.py --label-names writes those of Kinetics-700, SSv2 and
 Diving-48 from the datasets' own annotation files. Without names, class indices are printed.
 --out-video writes each input video again (H.264 MP4, its frame rate and size, or --out-size) with the
-top-k classes, their scores and score bars drawn on every frame: to the file OUT for one input, into
-the folder OUT as <name>.mp4 for several.
+top-k classes, their scores and score bars drawn on every frame, and which frames of the video the
+prediction comes from (the span the test pipeline samples): to the file OUT for one input, into the
+folder OUT as <name>.mp4 for several; frames are encoded as they are decoded, so memory does not grow
+with the video's length. Output paths are checked before the model is loaded.
 """
 import argparse
 import json
-import os
 import os.path as osp
 
 from tqdm import tqdm
 
 from loki_video.apis import collect_inputs, init_model, predict, resolve_labels
 from loki_video.apis.inference import prediction_records
-from loki_video.apis.inputs import for_each_input, input_kind
+from loki_video.apis.inputs import for_each_input, input_kind, sampled_span
 from loki_video.config import add_cfg_options
 from loki_video.datasets.multi_view import parse_views
+from loki_video.output_paths import writable_file, writable_folder
 from loki_video.tool_main import run_main
 from loki_video.visualization.labelled_video import write_labelled_video
 
@@ -71,10 +73,11 @@ def main(argv=None):
     files = collect_inputs(args.inputs)
     model = init_model(args.config, args.checkpoint, args.device, args.cfg_options)
     labels = resolve_labels(args.labels, model.cfg)
-    results = []
     videos = [path for path, _ in files if input_kind(path) == 'video']
-    if args.out_video and len(videos) > 1:
-        os.makedirs(args.out_video, exist_ok=True)
+    writable_file(args.json, '--json')  # before any input is classified
+    if args.out_video and videos:
+        (writable_file if len(videos) == 1 else writable_folder)(args.out_video, '--out-video')
+    results = []
 
     def classify(path, name):
         predictions = prediction_records(predict(model, path, args.topk, args.views, labels))
@@ -82,8 +85,10 @@ def main(argv=None):
         tqdm.write(format_predictions(path, predictions))
         if args.out_video and path in videos:
             out = args.out_video if len(videos) == 1 else osp.join(args.out_video, f'{name}.mp4')
-            count, rate, (width, height) = write_labelled_video(path, out, predictions, args.out_size)
-            tqdm.write(f'  -> {out} ({count} frames, {rate:.3g} fps, {width}x{height})')
+            first, last, frames = sampled_span(model.cfg, path, args.views)
+            caption = f'from {frames} frames, {first:.1f}-{last:.1f} s'
+            count, rate, (width, height) = write_labelled_video(path, out, predictions, args.out_size, caption)
+            tqdm.write(f'  -> {out} ({count} frames, {rate:.3g} fps, {width}x{height}; the prediction {caption})')
     try:
         for_each_input(files, classify, 'inference')
     finally:  # the readable inputs' predictions are written also when some failed

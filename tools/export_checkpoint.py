@@ -14,6 +14,7 @@ import argparse
 from loki_video.apis.export import export_checkpoint
 from loki_video.checkpoints import CheckpointMismatchError
 from loki_video.config import add_cfg_options
+from loki_video.output_paths import writable_file
 from loki_video.tool_main import run_main
 
 
@@ -24,6 +25,7 @@ def main():
     parser.add_argument('out', help='output file: *.safetensors or a torch checkpoint (e.g. *.pth)')
     add_cfg_options(parser, example='model.backbone.pretrained=/path/to/clip.pt')
     args = parser.parse_args()
+    writable_file(args.out, 'the output file')
     try:
         count = export_checkpoint(args.config, args.checkpoint, args.out, args.cfg_options)
     except CheckpointMismatchError as error:   # a missing file names itself (run_main prints it)

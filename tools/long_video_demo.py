@@ -13,13 +13,13 @@ through PyAV; --no-video skips it). See docs/visualization.md.
 """
 import argparse
 import json
-import os
 import os.path as osp
 
 from loki_video.apis import init_model, resolve_labels
 from loki_video.apis.long_video import predictions_at, window_predictions
 from loki_video.config import add_cfg_options
 from loki_video.datasets.multi_view import parse_views
+from loki_video.output_paths import writable_folder
 from loki_video.tool_main import run_main
 from loki_video.user_error import UserFileError
 from loki_video.visualization.labelled_video import write_labelled_video
@@ -51,12 +51,13 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     if not osp.isfile(args.video):
-        raise UserFileError(f'video {args.video} does not exist')
+        raise UserFileError(f'video {args.video} does not exist' if not osp.isdir(args.video) else
+                            f'{args.video} is a folder, not a video file')
+    writable_folder(args.out, '--out')
     model = init_model(args.config, args.checkpoint, args.device, args.cfg_options)
     labels = resolve_labels(args.labels, model.cfg)
     windows = window_predictions(model, args.video, args.window, args.stride, args.views, args.batch, args.topk,
                                  labels)
-    os.makedirs(args.out, exist_ok=True)
     with open(osp.join(args.out, 'predictions.json'), 'w') as out:
         json.dump(dict(video=args.video, window=args.window, stride=args.stride, windows=windows), out, indent=1)
     plot_timeline(windows, osp.join(args.out, 'timeline.png'), title=osp.basename(args.video))
@@ -64,7 +65,7 @@ def main(argv=None):
           f'{osp.join(args.out, "predictions.json")}, {osp.join(args.out, "timeline.png")}')
     if not args.no_video:
         out = osp.join(args.out, 'labelled.mp4')
-        count, rate, (width, height) = write_labelled_video(args.video, out, predictions_at(windows), stream=True)
+        count, rate, (width, height) = write_labelled_video(args.video, out, predictions_at(windows))
         print(f'{out}: {count} frames, {rate:.3g} fps, {width}x{height}')
 
 

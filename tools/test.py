@@ -17,6 +17,7 @@ from loki_video.datasets.multi_view import count_views, get_test_pipeline, parse
 from loki_video.engine.launcher import close_launcher, parse_run_args, setup_launcher
 from loki_video.engine.preflight import check_before_building
 from loki_video.engine.run_setup import build_runner, set_work_dir
+from loki_video.output_paths import writable_file
 from loki_video.tool_main import run_main
 from loki_video.user_error import UserFileError, UserValueError
 
@@ -83,6 +84,7 @@ def merge_args(cfg, args):
 
 def main():
     args = parse_args()
+    writable_file(args.dump, '--dump')
     try:
         cfg = load_config(args.config, args.cfg_options)
         if '://' not in args.checkpoint and not osp.isfile(args.checkpoint):

@@ -37,6 +37,7 @@ from loki_video.apis import (
 )
 from loki_video.apis.inputs import for_each_input, is_video_config
 from loki_video.config import add_cfg_options
+from loki_video.output_paths import writable_folder
 from loki_video.tool_main import run_main
 from loki_video.visualization import attention_grid, class_attention_maps, save_rgb
 from loki_video.visualization.attention import MODES
@@ -68,6 +69,7 @@ def visualize(model, source, mode, layer, size=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    writable_folder(args.out, '--out')
     files = collect_inputs(args.inputs)
     model = init_model(args.config, args.checkpoint, args.device, args.cfg_options)
     labels = resolve_labels(args.labels, model.cfg)

@@ -17,6 +17,7 @@ import cv2  # imported before decord: decord bundles a zlib that breaks cv2's PN
 import numpy as np
 from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
+from mmengine.registry import TRANSFORMS
 from tqdm import tqdm
 
 from loki_video.config import VIDEO_SCOPE
@@ -201,6 +202,23 @@ def video_inputs(cfg: Config, video: Union[str, np.ndarray], views: Optional[Vie
             raise
         raise UnreadableInputError(f'not a readable video: {video} ({decode_failure(error)}); '
                                    'tools/data/check_videos.py finds such files in a list') from error
+
+
+def sampled_span(cfg: Config, video: str, views: Optional[Views] = None) -> Tuple[float, float, int]:
+    """``(first, last, frames)``: the seconds of the first and last frame the test pipeline samples from
+    ``video`` for its views, and how many distinct frames; nothing is decoded (the pipeline runs up to its
+    frame sampler)."""
+    results = dict(filename=video, label=-1, start_index=0, modality='RGB')
+    for transform in inference_pipeline(cfg, views):
+        results = TRANSFORMS.build(transform)(results)
+        if 'frame_inds' in results:
+            break
+    else:
+        raise UserValueError('the test pipeline has no frame sampler (SampleFrames): nothing tells which frames '
+                             'a prediction comes from')
+    indices = np.unique(results['frame_inds'])
+    rate = results.get('avg_fps') or 30.0
+    return float(indices[0] / rate), float(indices[-1] / rate), len(indices)
 
 
 def image_inputs(cfg: Config, image: Union[str, np.ndarray], size: Optional[Tuple[int, int]] = None) -> dict:

@@ -5,6 +5,7 @@ runs the rest of the pipeline with ``total_frames`` set to the window's frames a
 its first frame, so the config's frame sampling (``SampleFrames``, its views) applies inside each
 window and only the sampled frames are decoded: memory does not grow with the video's length.
 """
+import math
 from dataclasses import dataclass
 from typing import Callable, List, Optional, Sequence
 
@@ -15,10 +16,11 @@ from torch import nn
 from tqdm import tqdm
 
 from loki_video.datasets.multi_view import Views
+from loki_video.datasets.video_reader import decode_failure
 from loki_video.user_error import UserValueError
 
 from .inference import prediction_records, sample_scores, top_predictions
-from .inputs import inference_pipeline
+from .inputs import UnreadableInputError, inference_pipeline
 
 
 @dataclass
@@ -52,9 +54,19 @@ def window_predictions(model: nn.Module, video: str, window: float, stride: floa
     if not pipeline[0]['type'].endswith('Init'):
         raise UserValueError(f'the test pipeline starts with {pipeline[0]["type"]}, not a video-opening step '
                              '(VideoInit, DecordInit): long videos are decoded window by window')
-    opened = TRANSFORMS.build(pipeline[0])(dict(filename=video, label=-1, start_index=0, modality='RGB'))
+    try:
+        opened = TRANSFORMS.build(pipeline[0])(dict(filename=video, label=-1, start_index=0, modality='RGB'))
+    except Exception as error:  # noqa: BLE001  (whatever the decoder raises on a file it cannot open)
+        raise UnreadableInputError(f'not a readable video: {video} ({decode_failure(error)}); '
+                                   'tools/data/check_videos.py finds such files in a list') from error
+    rate = opened.get('avg_fps')
+    if not opened.get('total_frames'):
+        raise UserValueError(f'{video}: no frames to read (an empty or truncated video)')
+    if not rate or not math.isfinite(rate) or rate <= 0:
+        raise UserValueError(f'{video}: no frame rate in its header, so windows in seconds cannot be placed; '
+                             're-encode it at a constant rate: ffmpeg -i IN -r 30 OUT.mp4')
     rest = Compose(pipeline[1:])
-    windows = sliding_windows(opened['total_frames'], opened['avg_fps'], window, stride)
+    windows = sliding_windows(opened['total_frames'], rate, window, stride)
     results = []
     with tqdm(total=len(windows), desc='windows', disable=not progress) as bar:
         for begin in range(0, len(windows), batch):

@@ -63,10 +63,13 @@ def export_onnx(config: str, checkpoint: str, out: str, views: Optional[Views] =
 def verify_onnx(onnx_file: str, model: nn.Module, video: str, views: Optional[Views] = None,
                 repeats: int = 5) -> dict:
     """Run ``video`` through the test pipeline, then the ONNX graph in onnxruntime (CPU) and ``model.test_step``:
-    ``dict(max_abs_diff, onnxruntime_ms, pytorch_ms)`` (medians of ``repeats`` runs, interleaved)."""
+    ``dict(max_abs_diff, onnxruntime_ms, pytorch_ms, threads)`` (medians of ``repeats`` runs, interleaved, both on
+    ``threads``, torch's intra-op thread count)."""
     import onnxruntime
     batch = video_inputs(model.cfg, video, views)
-    session = onnxruntime.InferenceSession(onnx_file, providers=['CPUExecutionProvider'])
+    options = onnxruntime.SessionOptions()  # both runtimes on torch's thread count, so that the times compare
+    options.intra_op_num_threads, options.inter_op_num_threads = torch.get_num_threads(), 1
+    session = onnxruntime.InferenceSession(onnx_file, options, providers=['CPUExecutionProvider'])
     pixels = {'inputs': batch['inputs'][0][None].float().numpy()}
     times = dict(onnxruntime=[], pytorch=[])
     for _ in range(repeats):
@@ -77,5 +80,5 @@ def verify_onnx(onnx_file: str, model: nn.Module, video: str, views: Optional[Vi
         with torch.no_grad():
             want = sample_scores(model.test_step(batch)[0]).numpy()
         times['pytorch'].append(time.perf_counter() - start)
-    return dict(max_abs_diff=float(np.abs(got - want).max()),
+    return dict(max_abs_diff=float(np.abs(got - want).max()), threads=torch.get_num_threads(),
                 **{f'{name}_ms': statistics.median(values) * 1e3 for name, values in times.items()})

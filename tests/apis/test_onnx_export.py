@@ -34,7 +34,7 @@ def test_onnxruntime_equals_pytorch_on_a_real_clip(config, options, real_video, 
     model, shape = export_onnx(config, full_checkpoint(config, options, tmp_path / 'full.pth'), out, (2, 1), options)
     assert shape[0] == 2   # 2 clips x 1 crop
     check = verify_onnx(out, model, real_video, (2, 1), repeats=1)
-    assert check['max_abs_diff'] < 1e-4, check
+    assert check['max_abs_diff'] < 1e-4 and check['threads'] == torch.get_num_threads(), check
     session = onnxruntime.InferenceSession(out, providers=['CPUExecutionProvider'])
     batch = torch.rand(3, *shape) * 255   # the batch is dynamic
     with torch.no_grad():

@@ -1,4 +1,5 @@
 import json
+import sys
 
 import pytest
 
@@ -46,20 +47,23 @@ def test_folder_reuses_class_order(kinetics_tree, tmp_path):
     assert _lines(out)[0] == 'abseiling/x.avi 2'
 
 
-def test_folder_errors(kinetics_tree, tmp_path, capsys):
+def test_folder_errors(kinetics_tree, tmp_path, capsys, monkeypatch):
+    """One line and exit status 1, as every tool."""
+    from loki_video.tool_main import run_main
+
+    def run(*argv):
+        monkeypatch.setattr(sys, 'argv', ['build_video_list.py', *argv])
+        with pytest.raises(SystemExit) as exit_info:
+            run_main(build_video_list.main)
+        assert exit_info.value.code == 1
+        [line] = capsys.readouterr().err.splitlines()
+        return line
     missing = tmp_path / 'nope'
-    with pytest.raises(SystemExit) as exit_info:
-        build_video_list.main(['folder', str(missing), '--out', 'x.txt',
-                               '--label-names', 'y.txt'])
-    assert exit_info.value.code == 2
-    assert str(missing) in capsys.readouterr().err
+    assert str(missing) in run('folder', str(missing), '--out', str(tmp_path / 'x.txt'), '--label-names', 'y.txt')
     (kinetics_tree / 'air drumming').mkdir()
     (kinetics_tree / 'air drumming' / 'v.mp4').write_bytes(b'')
-    with pytest.raises(SystemExit):
-        build_video_list.main(['folder', str(kinetics_tree), '--out',
-                               str(tmp_path / 'l.txt'), '--label-names',
-                               str(tmp_path / 'c.txt')])
-    assert 'delimiter' in capsys.readouterr().err
+    assert 'delimiter' in run('folder', str(kinetics_tree), '--out', str(tmp_path / 'l.txt'), '--label-names',
+                              str(tmp_path / 'c.txt'))
 
 
 @pytest.fixture

@@ -35,6 +35,7 @@ from loki_video.analysis.benchmark import (
     run,
 )
 from loki_video.config import add_cfg_options
+from loki_video.output_paths import writable_file
 from loki_video.tool_main import run_main
 
 
@@ -102,6 +103,7 @@ def subjects(args):
 
 def main():
     args = parse_args()
+    writable_file(args.json, '--json')
     options = Options(mode=args.mode, batch=args.batch, amp=args.amp, compile=args.compile, device=args.device,
                       threads=args.threads, cfg_options=args.cfg_options)
     results = run(subjects(args), options, repeat=args.repeat, warmup=args.warmup)

@@ -13,6 +13,7 @@ import argparse
 
 from loki_video.apis import resolve_labels
 from loki_video.config import load_config
+from loki_video.output_paths import writable_file
 from loki_video.tool_main import run_main
 from loki_video.visualization.confusion import confusion_matrix, most_confused, plot_confusion_matrix, read_dump
 
@@ -29,6 +30,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    writable_file(args.out, '--out')
     scores, targets, excluded = read_dump(args.dump)
     labels = resolve_labels(args.labels, load_config(args.config) if args.config else None)
     if labels is not None and len(labels) != scores.shape[1]:

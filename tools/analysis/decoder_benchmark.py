@@ -13,6 +13,7 @@ import json
 import os.path as osp
 
 from loki_video.analysis.decoders import DECODERS, available_decoders, compare_decoders, decoder_version
+from loki_video.output_paths import writable_file
 from loki_video.tool_main import run_main
 
 
@@ -30,6 +31,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    writable_file(args.json, '--json')
     here = available_decoders()
     decoders = args.decoders or here
     missing = [name for name in decoders if name not in here]

@@ -17,6 +17,7 @@ import argparse
 import os
 import sys
 
+from loki_video.output_paths import writable_folder
 from loki_video.tool_main import run_main
 
 SECTIONS = ('accuracy', 'kan', 'models')
@@ -33,6 +34,7 @@ def parse_args():
 
 def main():
     args = parse_args()
+    writable_folder(args.out, '--out')
     if args.device is not None and args.device.startswith('cpu'):
         # before Triton is first imported: the kernels then run on CPU tensors in Triton's interpreter
         os.environ['TRITON_INTERPRET'] = '1'

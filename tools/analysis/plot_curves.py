@@ -10,6 +10,7 @@ accuracy/top1 (image) and lr, those that were logged.
 """
 import argparse
 
+from loki_video.output_paths import writable_file
 from loki_video.tool_main import run_main
 from loki_video.visualization.curves import plot_curves
 
@@ -28,6 +29,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    writable_file(args.out, '--out')
     keys = plot_curves(args.work_dirs, args.keys, args.out, args.names)
     print(f'{", ".join(keys)} of {len(args.work_dirs)} run(s) -> {args.out}')
 

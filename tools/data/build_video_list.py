@@ -33,6 +33,7 @@ import os.path as osp
 import sys
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from loki_video.output_paths import writable_file
 from loki_video.tool_main import run_main
 from loki_video.user_error import UserFileError, UserValueError
 
@@ -265,6 +266,7 @@ def _build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> None:
     parser = _build_parser()
     args = parser.parse_args(argv)
+    writable_file(args.out, '--out')
     try:
         if args.source == 'folder':
             names = read_label_names(args.classes) if args.classes else None
@@ -279,9 +281,8 @@ def main(argv=None) -> None:
                                                 args.video_ext)
         write_list(entries, args.out, args.delimiter)
         write_label_names(names, args.label_names)
-    except (FileNotFoundError, ValueError) as err:
-        print(f'error: {err}', file=sys.stderr)
-        sys.exit(2)
+    except (FileNotFoundError, ValueError) as err:  # a missing or malformed annotation file: exit 1, as every tool
+        raise UserFileError(str(err)) if isinstance(err, FileNotFoundError) else UserValueError(str(err)) from err
     unlabelled = sum(label is None for _, label in entries)
     note = f' ({unlabelled} without labels)' if unlabelled else ''
     print(f'{len(entries)} videos{note} -> {args.out}; '

@@ -14,6 +14,7 @@ import argparse
 from loki_video.apis.onnx_export import export_onnx, verify_onnx
 from loki_video.config import add_cfg_options
 from loki_video.datasets.multi_view import parse_views
+from loki_video.output_paths import writable_file
 from loki_video.tool_main import run_main
 
 
@@ -31,12 +32,14 @@ def parse_args():
 
 def main():
     args = parse_args()
+    writable_file(args.out, 'the ONNX file')
     model, shape = export_onnx(args.config, args.checkpoint, args.out, args.views, args.cfg_options)
     print(f'{args.out}: inputs (N, {", ".join(map(str, shape))}) -> scores (N, {model.cls_head.num_classes})')
     if args.verify:
         check = verify_onnx(args.out, model, args.verify, args.views)
         print(f"{args.verify}: max |onnxruntime - PyTorch| = {check['max_abs_diff']:.2e}; per video on CPU "
-              f"(median of 5): onnxruntime {check['onnxruntime_ms']:.1f} ms, PyTorch {check['pytorch_ms']:.1f} ms")
+              f"(median of 5, {check['threads']} threads each): onnxruntime {check['onnxruntime_ms']:.1f} ms, "
+              f"PyTorch {check['pytorch_ms']:.1f} ms")
 
 
 if __name__ == '__main__':
