@@ -14,6 +14,7 @@ whose bytes are not the element count its id states, a tensor reaching past its 
 malformed persistent id, a cyclic object tree. Storages are read in the archive's ``byteorder``.
 """
 import io
+import os
 import pickle
 import sys
 import zipfile
@@ -70,16 +71,25 @@ def rebuild_tensor(storage: torch.Tensor, offset: int, size: Sequence[int], stri
 
 
 def read_member(archive: zipfile.ZipFile, name: str) -> bytes:
-    """The bytes of member ``name``, refused when it would inflate more than ``MAX_INFLATION`` times
-    (zipfile stops reading at the declared size, so the check bounds the memory used)."""
+    """The bytes of member ``name``, refused when it would inflate more than ``MAX_INFLATION`` times its
+    compressed size (the declared one, and at most the archive's size, which a crafted header cannot
+    change): refused from the header where it says so, else while inflating, after at most that many
+    bytes plus one, so that a refusal costs no more memory than the cap."""
     try:
         info = archive.getinfo(name)
     except KeyError:
         raise pickle.UnpicklingError(f'{name} is missing from the archive') from None
-    if info.file_size > MAX_INFLATION * info.compress_size + INFLATION_SLACK:
+    compressed = min(info.compress_size, os.path.getsize(archive.filename)) if archive.filename else info.compress_size
+    cap = MAX_INFLATION * compressed + INFLATION_SLACK
+    if info.file_size > cap:
         raise pickle.UnpicklingError(f'{name} inflates from {info.compress_size} to {info.file_size} bytes '
                                      f'(over {MAX_INFLATION} times): not a weights archive')
-    return archive.read(info)
+    with archive.open(info) as member:
+        data = member.read(cap + 1)
+    if len(data) > cap:
+        raise pickle.UnpicklingError(f'{name} inflates from {compressed} bytes to over {cap} (over {MAX_INFLATION} '
+                                     'times): not a weights archive')
+    return data
 
 
 def from_byte_order(data: bytearray, dtype: torch.dtype, byteorder: str) -> torch.Tensor:

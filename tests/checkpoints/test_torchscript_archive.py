@@ -175,6 +175,38 @@ def test_a_zip_bomb_is_refused_before_it_is_inflated(write_archive):
         read_torchscript_tensors(path)
 
 
+def declare_compressed_size(path, member, size):
+    """Rewrite the compressed size that ``path``'s headers declare for ``member`` (a crafted archive)."""
+    data = bytearray(path.read_bytes())
+    name = member.encode()
+    central = data.index(b'PK\x01\x02')
+    while data[central + 46:central + 46 + len(name)] != name:
+        central = data.index(b'PK\x01\x02', central + 4)
+    local = int.from_bytes(data[central + 42:central + 46], 'little')
+    data[central + 20:central + 24] = size.to_bytes(4, 'little')
+    data[local + 18:local + 22] = size.to_bytes(4, 'little')
+    path.write_bytes(bytes(data))
+
+
+def test_a_member_whose_header_understates_its_inflation_is_refused_at_the_cap(write_archive):
+    """The header claims 4 MiB compressed, so 64 MiB of zeros pass its check; the archive holds about 64 KiB:
+    reading stops at 64 times that (plus 1 MiB), never near 64 MiB."""
+    import tracemalloc
+    numel = 16 << 20
+    tree = Scripted(weight=Rebuild((torch.float32, '0', numel), (numel, )))
+    path = write_archive(tree, {'0': bytes(4 * numel)}, compress=True)
+    declare_compressed_size(path, 'archive/data/0', 4 << 20)
+    tracemalloc.start()
+    try:
+        with pytest.raises(pickle.UnpicklingError, match=rf'{path.name}.*archive/data/0 inflates from \d+ '
+                           r'(bytes )?to (over )?\d+ (bytes )?\(over 64 times\)'):
+            read_torchscript_tensors(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 << 20, f'{peak / 2**20:.0f} MiB held while refusing'
+
+
 def test_a_storage_of_other_size_than_its_id_states_is_refused(write_archive):
     tree = Scripted(weight=Rebuild((torch.float32, '0', 10), (10, )))
     with pytest.raises(pickle.UnpicklingError, match=r'crafted_0\.pt.*storage 0 holds 8 bytes, but its id '
