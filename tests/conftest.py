@@ -169,3 +169,20 @@ def captured_log():
     logger.addHandler(handler)
     yield messages
     logger.removeHandler(handler)
+
+
+# Session fixtures that train, by the group of the files that use them: such files run in one xdist worker
+# (make test's --dist loadgroup), so each fixture is built once per run; every other file is a group of its
+# own (as with --dist loadfile). tests/tools/conftest.py defines workspace and trained.
+SHARED_TRAINING_FIXTURES = {('tools', 'workspace'): 'tools_workspace', ('tools', 'trained'): 'tools_workspace',
+                            (None, 'frame_pretrained_vit'): 'frame_pretrained_vit'}
+
+
+def pytest_collection_modifyitems(config, items):
+    fixtures_of_file = {}
+    for item in items:
+        fixtures_of_file.setdefault(item.path, set()).update(item.fixturenames)
+    for item in items:
+        groups = [group for (folder, name), group in SHARED_TRAINING_FIXTURES.items()
+                  if name in fixtures_of_file[item.path] and folder in (None, item.path.parent.name)]
+        item.add_marker(pytest.mark.xdist_group(groups[0] if groups else str(item.path.relative_to(config.rootpath))))

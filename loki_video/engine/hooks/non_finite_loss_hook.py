@@ -4,7 +4,8 @@
 this hook, right after it, either stops the run (``action='stop'``, the default) with a
 :class:`NonFiniteLossError` naming the iteration, the loss terms and the last good checkpoint, or
 (``action='skip'``, for fp16 runs whose rare overflows are expected) logs the skip and stops only
-after ``max_consecutive`` skips in a row.
+after ``max_consecutive`` skips in a row. The loss scaler's skips of mixed precision (``'gradient
+overflow'``, routine while the scale settles) are tolerated in either mode up to ``max_consecutive`` in a row.
 
 Config::
 
@@ -80,12 +81,13 @@ class NonFiniteLossHook(Hook):
         self.skipped += 1
         where = (f'iteration {runner.iter + 1} (epoch {runner.epoch + 1}, batch {batch_idx + 1}): non-finite '
                  f'{skipped} {value} ({_loss_terms(outputs)})')
-        if self.action == 'skip' and self.in_a_row < self.max_consecutive:
+        tolerated = self.action == 'skip' or skipped == 'gradient overflow'  # the AMP scaler's routine skip
+        if tolerated and self.in_a_row < self.max_consecutive:
             runner.logger.warning(f'{where}; update skipped ({self.in_a_row} in a row, {self.skipped} in this run)')
             return
         last = runner.message_hub.get_info('last_ckpt')
         resume = (f'the last good checkpoint is {last}: resume with tools/train.py CONFIG --resume {last}' if last
                   else 'no checkpoint was saved in this run yet')
-        repeated = f'{self.in_a_row} skipped updates in a row; ' if self.action == 'skip' else ''
+        repeated = f'{self.in_a_row} skipped updates in a row; ' if tolerated else ''
         raise NonFiniteLossError(f'{where}; the run stops: {repeated}{resume}, with a lower learning rate, gradient '
                                  "clipping, or default_hooks.non_finite.action='skip' for mixed precision")

@@ -1,4 +1,6 @@
-"""Updates with a non-finite loss or gradient norm are skipped, on every rank alike."""
+"""Updates whose gradients are not finite are skipped, on every rank alike, without a collective of their own,
+and a skip drops exactly one accumulation window."""
+import math
 import multiprocessing
 import os
 
@@ -23,36 +25,71 @@ def test_a_finite_loss_updates_and_a_non_finite_one_leaves_weights_and_gradients
     assert torch.allclose(weight, torch.full((3, ), 0.8))
 
 
-def test_a_non_finite_gradient_norm_is_caught_where_clipping_computes_it():
+def test_a_non_finite_gradient_norm_is_caught_with_clipping():
     """sqrt at 0: the loss is 0, its gradient infinite."""
     weight = torch.nn.Parameter(torch.ones(3))
     optim = wrapper(weight, clip_grad=dict(max_norm=1.0))
     optim.update_params(torch.sqrt(weight - weight.detach()).sum())
-    assert optim.skipped_update == 'gradient norm' and optim.skipped_value == float('inf')
+    assert optim.skipped_update == 'gradient norm' and not math.isfinite(optim.skipped_value)
     assert torch.equal(weight.detach(), torch.ones(3)) and weight.grad is None
     optim.update_params(weight.sum())
     assert optim.skipped_update is None and not torch.equal(weight.detach(), torch.ones(3))
 
 
-def rank_decision(rank, port, decisions):
+# Micro-batch losses per rank: ``scale * (weight . x_i)``; rank 1's third micro-batch is NaN.
+INPUTS = torch.arange(12, dtype=torch.float32).reshape(6, 2) / 10
+
+
+def rank_run(rank, port, accumulation, results):
+    """Six micro-batches under DDP (gloo, 2 ranks) with ``accumulation`` per update; puts
+    ``(rank, skipped per micro-batch, final weight, python-level collectives)``."""
     os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
     distributed.init_process_group('gloo', rank=rank, world_size=2)
-    weight = torch.nn.Parameter(torch.ones(3))
-    optim = wrapper(weight)
-    optim.update_params((weight * (float('nan') if rank == 1 else 1.0)).sum())  # NaN on rank 1 only
-    decisions.put((rank, optim.skipped_update, weight.detach().tolist()))
+    collectives = []
+    for name in ('all_reduce', 'all_gather', 'broadcast'):
+        real = getattr(distributed, name)
+        setattr(distributed, name, lambda *args, real=real, name=name, **kwargs: (collectives.append(name),
+                                                                                  real(*args, **kwargs))[1])
+    model = torch.nn.parallel.DistributedDataParallel(torch.nn.Linear(2, 1, bias=False))
+    torch.nn.init.ones_(model.module.weight)
+    optim = FiniteOptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1), accumulative_counts=accumulation)
+    optim.initialize_count_status(model, 0, len(INPUTS))
+    skipped = []
+    for index, x in enumerate(INPUTS):
+        with optim.optim_context(model):
+            loss = model(x[None]).sum() * (float('nan') if (rank, index) == (1, 2) else 1.0)
+        optim.update_params(loss)
+        skipped.append(optim.skipped_update)
+    results.put((rank, skipped, model.module.weight.detach().flatten().tolist(), collectives))
     distributed.destroy_process_group()
 
 
+def expected_weight(accumulation):
+    """SGD over the windows without the one holding micro-batch 2 (the gradient of ``w . x`` is ``x``, averaged
+    over ranks: both ranks see the same inputs)."""
+    weight = torch.ones(2)
+    for start in range(0, len(INPUTS), accumulation):
+        window = range(start, start + accumulation)
+        if 2 not in window:
+            weight -= 0.1 * INPUTS[start:start + accumulation].sum(0) / accumulation
+    return weight.tolist()
+
+
 @pytest.mark.timeout(60)
-def test_a_nan_on_one_rank_skips_the_update_on_every_rank():
+@pytest.mark.parametrize('accumulation', [1, 2])
+def test_a_nan_on_one_rank_skips_its_window_on_every_rank_without_a_collective_of_its_own(accumulation):
     fork = multiprocessing.get_context('fork')
-    decisions = fork.Queue()
-    processes = [fork.Process(target=rank_decision, args=(rank, 29300 + os.getpid() % 500, decisions))
-                 for rank in range(2)]
+    results = fork.Queue()
+    port = 29300 + os.getpid() % 400 + accumulation
+    processes = [fork.Process(target=rank_run, args=(rank, port, accumulation, results)) for rank in range(2)]
     for process in processes:
         process.start()
-    results = sorted(decisions.get(timeout=60) for _ in processes)
+    (_, skipped_0, weight_0, collectives_0), (_, skipped_1, weight_1, collectives_1) = sorted(
+        results.get(timeout=60) for _ in processes)
     for process in processes:
         process.join()
-    assert results == [(0, 'loss', [1.0] * 3), (1, 'loss', [1.0] * 3)]
+    window_end = 2 if accumulation == 1 else 3   # the skip is decided at the window's step
+    assert [i for i, s in enumerate(skipped_0) if s] == [i for i, s in enumerate(skipped_1) if s] == [window_end]
+    assert (skipped_0[window_end], skipped_1[window_end]) == ('gradient norm', 'loss')
+    assert weight_0 == weight_1 and torch.allclose(torch.tensor(weight_0), torch.tensor(expected_weight(accumulation)))
+    assert collectives_0 == collectives_1 == []
