@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-packages lint test demo demo-pretrain clean-demo
+.PHONY: install system-packages lint test test-fast test-gpu demo demo-pretrain clean-demo
 
 install: $(STAMP)
 
@@ -25,8 +25,23 @@ system-packages:
 lint: install
 	$(VENV)/bin/ruff check .
 
+# Test files run whole in one of 2 processes; files sharing a training session fixture share one (tests/conftest.py).
+PYTEST := $(PY) -m pytest tests -q -n 2 --dist loadgroup
+
 test: install lint
-	$(PY) -m pytest tests -q -n 2 --dist loadfile --durations=10
+	$(PYTEST) --durations=10
+
+# The loop while working: the files marked slow left out (README: The two commands).
+test-fast: install lint
+	$(PYTEST) -m "not slow"
+
+# A machine with a CUDA GPU: tests/gpu and the kernels' accuracy on the GPU; one line and exit 0 elsewhere.
+# GPU_PYTHON: a Python that has the stack (default: .venv's when it exists, else python3).
+GPU_PYTHON ?= $(if $(wildcard $(PY)),$(PY),$(PYTHON))
+test-gpu:
+	@$(GPU_PYTHON) -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)" 2>/dev/null \
+		|| { echo "make test-gpu: no CUDA GPU here: nothing to run"; exit 0; }; \
+	$(GPU_PYTHON) -m pytest tests/gpu tests/models/test_kan_triton.py tests/models/test_kan_precision.py -q -p no:xdist
 
 demo: install
 	$(PY) tools/run_demo.py

@@ -7,7 +7,7 @@ When CUDA is unavailable, :func:`setup_launcher` initialises the process
 group with gloo from the launcher's environment variables and configures a
 CPU DDP wrapper; the Runner then skips ``init_dist`` because the process
 group already exists. Under torchrun, on GPUs as on CPUs, the process group
-is initialised on torchrun's store under a prefix per restart
+is initialised on torchrun's store under a prefix per attempt
 (:func:`torchrun_attempt_rendezvous`), so workers restarted by ``--max-restarts``
 can meet again.
 """
@@ -23,6 +23,7 @@ from mmengine.logging import print_log
 from torch import distributed as torch_dist
 from torch.distributed.constants import default_pg_timeout
 
+from loki_video.engine.worker_generation import agree_on_generation
 from loki_video.user_error import UserKeyError, UserValueError
 
 LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
@@ -96,20 +97,23 @@ def cpu_ddp_wrapper_cfg(cfg: Config) -> dict:
 
 def torchrun_attempt_rendezvous(timeout: datetime.timedelta) -> Optional[dict]:
     """``init_process_group``'s ``store``, ``rank`` and ``world_size``: a client of torchrun's agent
-    store whose keys are prefixed by this restart's number; None when torchrun hosts no store for
+    store whose keys are prefixed by this attempt's generation; None when torchrun hosts no store for
     its workers.
 
     torchrun keeps its agent's store across worker restarts (``--max-restarts``), and the process
     group's keys carry no attempt number: restarted workers would read the killed ones' addresses
-    and fail to connect. A prefix per attempt (``TORCHELASTIC_RESTART_COUNT``) keeps them apart.
+    and fail to connect. A prefix per generation keeps them apart; the generation is agreed on through
+    the store (:func:`~loki_video.engine.worker_generation.agree_on_generation`), not read from
+    ``TORCHELASTIC_RESTART_COUNT``, which differs between nodes after a restart.
     """
     if os.environ.get('TORCHELASTIC_USE_AGENT_STORE') != 'True':
         return None
     rank, world_size = int(os.environ['RANK']), int(os.environ['WORLD_SIZE'])
     store = torch_dist.TCPStore(os.environ['MASTER_ADDR'], int(os.environ['MASTER_PORT']), world_size,
                                 is_master=False, timeout=timeout)
-    attempt = os.environ.get('TORCHELASTIC_RESTART_COUNT', '0')
-    return dict(store=torch_dist.PrefixStore(f'loki_video/attempt_{attempt}', store), rank=rank, world_size=world_size)
+    generation = agree_on_generation(store, rank, world_size, timeout)
+    return dict(store=torch_dist.PrefixStore(f'loki_video/attempt_{generation}', store), rank=rank,
+                world_size=world_size)
 
 
 def setup_launcher(cfg: Config, launcher: str) -> None:

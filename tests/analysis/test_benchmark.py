@@ -4,9 +4,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import torch
 
 from loki_video.analysis.benchmark import measure
+
+pytestmark = pytest.mark.slow  # make test-fast leaves it out (README: Tests)
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = 'tests/tools/configs/tiny_video.py'

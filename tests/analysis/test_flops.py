@@ -13,6 +13,8 @@ from loki_video.analysis.flops import count_flops, flop_analyzer
 from loki_video.config import build_model, load_config
 from loki_video.models.peft import KANLinear
 
+pytestmark = pytest.mark.slow  # make test-fast leaves it out (README: Tests)
+
 ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = sorted(str(p.relative_to(ROOT)) for p in (ROOT / 'configs').rglob('*.py')
                  if '_base_' not in p.parts and p.name not in ('grid.py', 'tiny_vit.py'))

@@ -4,7 +4,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from loki_video.analysis.gpu_report import check_targets, markdown
+
+pytestmark = pytest.mark.slow  # make test-fast leaves it out (README: Tests)
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,6 +12,8 @@ from loki_video.config import build_model, load_config
 from tiny_runner import TINY_CONFIG
 from tool_loading import load_tool
 
+pytestmark = pytest.mark.slow  # make test-fast leaves it out (README: Tests)
+
 TINY_AIM = ('configs/aim_k400_8x1x1.py', {'model.backbone.arch': 'tiny', 'model.backbone.pretrained': None,
                                           'model.cls_head.in_channels': 64})
 

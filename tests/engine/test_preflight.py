@@ -1,6 +1,5 @@
 """Checks before building: clip length, labels, pretrained file; each names the key and what to change."""
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -57,7 +56,6 @@ def test_train_tool_fails_in_seconds_before_building(data_root, monkeypatch):
     tool = load_tool('tools/train.py')
     monkeypatch.setattr(sys, 'argv', ['train.py', str(TINY_CONFIG), '--cfg-options', 'model.backbone.num_frames=8',
                                       *(f'{loader}.dataset.data_root={data_root}' for loader in LOADERS)])
-    start = time.time()
+    monkeypatch.setattr(tool, 'build_runner', lambda cfg: pytest.fail('the runner was built before the check'))
     with pytest.raises(SystemExit, match='clip_len=4 but model.backbone.num_frames=8'):
         tool.main()
-    assert time.time() - start < 10

@@ -2,6 +2,7 @@
 import copy
 from types import SimpleNamespace
 
+import pytest
 import torch
 from mmengine.optim import OptimWrapper
 
@@ -9,6 +10,8 @@ from loki_video.config import build_model, load_config
 from loki_video.engine import LokiVideoRunner
 
 from tiny_runner import TINY_CONFIG, tiny_batch
+
+pytestmark = pytest.mark.slow  # make test-fast leaves it out (README: Tests)
 
 
 def test_compiled_train_and_test_steps_match_eager():

@@ -14,6 +14,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.slow  # make test-fast leaves it out (README: Tests)
+
 pytest.importorskip('triton')
 
 SCRIPT = """

@@ -23,7 +23,7 @@ def test_importing_models_imports_no_hooks_metrics_or_datasets_and_registers_no_
     default_loader, modules = result.stdout.strip().splitlines()[-2:]
     assert default_loader == 'True'  # mmengine's local loader stays in place
     layers = {name.split('.')[1] for name in modules.split()}
-    assert layers <= {'models', 'checkpoints', 'dependencies'}, layers
+    assert layers <= {'models', 'checkpoints', 'dependencies', 'user_error'}, layers
 
 
 def test_tunable_vit_is_timms_vision_transformer_with_its_keys_and_initialisation():

@@ -14,6 +14,8 @@ from loki_video.models.backbones import TunableViT
 
 from checkpoint_samples import VisualOnly
 
+pytestmark = pytest.mark.slow  # make test-fast leaves it out (README: Tests)
+
 NUM_FRAMES = 8
 METHOD_SLOTS = {
     'aim': dict(temporal=dict(type='Adapter'), spatial=dict(type='Adapter'), mlp=dict(type='Adapter')),

@@ -6,10 +6,13 @@ import sys
 
 import decord
 import mmaction
+import pytest
 
 from loki_video.datasets.sample_clips import write_sample_clips
 
 from tool_loading import load_tool
+
+pytestmark = pytest.mark.slow  # make test-fast leaves it out (README: Tests)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 BROWSE = osp.join(osp.dirname(mmaction.__file__), '.mim', 'tools', 'visualizations', 'browse_dataset.py')

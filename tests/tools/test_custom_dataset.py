@@ -17,6 +17,8 @@ from loki_video.datasets.sample_clips import SOURCES, write_sample_clips
 
 from tool_loading import load_tool
 
+pytestmark = pytest.mark.slow  # make test-fast leaves it out (README: Tests)
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(REPO, 'configs/custom/loki_custom_8x1x1.py')
 # Chance is 1/3 on the three balanced classes; the frozen random backbone stays there.

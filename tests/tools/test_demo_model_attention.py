@@ -20,6 +20,8 @@ from loki_video.visualization import class_attention_maps
 
 from tool_loading import load_tool
 
+pytestmark = pytest.mark.slow  # make test-fast leaves it out (README: Tests)
+
 RUN_DEMO = load_tool('tools/run_demo.py')      # the demo's data settings and configs
 LOKI_CONFIG = RUN_DEMO.METHODS['loki']
 # Mean attention per patch inside the shape's box / outside, at least (untrained weights: 1.0).

@@ -23,6 +23,8 @@ from loki_video.engine.run_setup import build_runner
 
 from tool_loading import load_tool
 
+pytestmark = pytest.mark.slow  # make test-fast leaves it out (README: Tests)
+
 REPO = Path(__file__).resolve().parents[2]
 FASHION_MNIST = Path('/usr/share/datasets/fashion-mnist')
 IDX_FILES = ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte',

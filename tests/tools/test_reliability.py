@@ -4,7 +4,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,8 @@ import torch
 from loki_video.checkpoints.safe_read import safe_torch_load
 
 from tiny_runner import ROOT, run_tool, state_dict_of
+
+pytestmark = pytest.mark.slow  # make test-fast leaves it out (README: Tests)
 
 FAULT_CONFIG = """_base_ = ['{base}']
 custom_imports = dict(imports=['loki_video.models', 'loki_video.engine', 'fault_injection'],
@@ -144,6 +145,19 @@ def test_a_rank_killed_mid_epoch_is_restarted_by_torchrun_and_ends_with_the_same
     assert_same_weights(two_processes / 'epoch_2.pth', work_dir / 'epoch_2.pth')
 
 
+def test_two_nodes_meet_again_when_only_one_nodes_worker_is_killed(workspace, two_processes):
+    """Two nodes of one process on 127.0.0.1; the worker of node 1 (rank 1) SIGKILLs itself: only node 1's agent
+    counts a restart (TORCHELASTIC_RESTART_COUNT 1 there, 0 on node 0), yet both workers meet again in one
+    generation agreed through the store, resume and end with the weights of the uninterrupted run."""
+    work_dir = workspace[0] / 'dist_two_nodes_killed'
+    config = fault_config(workspace, 'kill_rank_node',
+                          "custom_hooks = [dict(type='KillRankHook', rank=1, iteration=2)]")
+    outputs = dist_train(workspace, work_dir, 30900 + os.getpid() % 500, '--checkpoint-iters', '1', config=config,
+                         nodes=((2, 0, 1), (2, 1, 1)), env=dict(fault_env(), MAX_RESTARTS='1'))
+    assert 'failed (exitcode: -9)' in outputs[1], outputs[1][-5000:]
+    assert_same_weights(two_processes / 'epoch_2.pth', work_dir / 'epoch_2.pth')
+
+
 def test_decoders_that_crash_or_hang_in_real_workers_are_skipped_remembered_and_not_met_again(workspace):
     """Rows 'decoder crash' and 'decoder hang': in 2 persistent DataLoader workers one training video
     aborts its process and another sleeps past decode_timeout=2 s; the resumed run's third epoch
@@ -162,10 +176,9 @@ def test_decoders_that_crash_or_hang_in_real_workers_are_skipped_remembered_and_
     remembered = (work_dir / 'bad_videos.txt').read_text().splitlines()
     assert sorted(line.split('\t')[0] for line in remembered) == sorted(str(root / 'data' / v) for v in (crash, hang))
 
-    started = time.monotonic()
     resumed = run_tool(sys.executable, 'tools/train.py', str(config), '--work-dir', str(work_dir), '--no-validate',
                        '--resume', '--cfg-options', 'train_cfg.max_epochs=3', env=fault_env())
     assert 'Train epoch 3: 2 bad videos skipped' in resumed.stdout
     assert resumed.stdout.count('(met before: not read again)') >= 2 and 'decoder hung' in resumed.stdout
     assert (work_dir / 'bad_videos.txt').read_text().splitlines() == remembered
-    assert (work_dir / 'epoch_3.pth').exists() and time.monotonic() - started < 60
+    assert (work_dir / 'epoch_3.pth').exists()

@@ -4,6 +4,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # make test-fast leaves it out (README: Tests)
+
 ROOT = Path(__file__).resolve().parents[2]
 # What tools/analysis/params.py counts for the demo configs (LoKi 64-16-[KAN 16-8-16]-16-64 and
 # AIM 64-16-64 in 3 slots x 4 blocks, plus the temporal embedding, final norm and head).

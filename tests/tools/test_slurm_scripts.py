@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # make test-fast leaves it out (README: Tests)
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

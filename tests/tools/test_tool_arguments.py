@@ -24,7 +24,10 @@ def merged():
     return merge
 
 
-def test_train_options(merged, monkeypatch):
+def test_train_options(merged, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)  # --resume needs a checkpoint to resume from in the work dir
+    (tmp_path / 'work_dirs' / 'tiny_video').mkdir(parents=True)
+    (tmp_path / 'work_dirs' / 'tiny_video' / 'last_checkpoint').write_text('epoch_1.pth')
     cfg, _ = merged('train', monkeypatch, TINY_CONFIG, '--resume', '--seed', '5', '--deterministic',
                     '--full-checkpoint', '--no-validate', '--cfg-options', 'randomness.seed=6')
     assert cfg.work_dir == './work_dirs/tiny_video'

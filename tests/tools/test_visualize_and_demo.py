@@ -20,6 +20,8 @@ from loki_video.visualization.overlay import grid_header
 
 from tool_loading import load_tool
 
+pytestmark = pytest.mark.slow  # make test-fast leaves it out (README: Tests)
+
 TINY_VIDEO = 'tests/tools/configs/tiny_video.py'
 
 
