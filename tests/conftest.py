@@ -7,6 +7,7 @@ import os
 import os.path as osp
 import shutil
 import sys
+import uuid
 from pathlib import Path
 
 # Imported here, before any test module imports decord: decord bundles an old
@@ -162,7 +163,7 @@ def captured_log():
     from mmengine.logging import MMLogger
     from mmengine.registry import init_default_scope
     init_default_scope('mmaction')
-    logger = MMLogger.get_instance(f'robust_{id(object())}')
+    logger = MMLogger.get_instance(f'robust_{uuid.uuid4().hex}')  # a new instance is the current one; id() repeats
     messages = []
     handler = logging.Handler(level=logging.INFO)
     handler.emit = lambda record: messages.append(record.getMessage())

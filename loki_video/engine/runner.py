@@ -5,8 +5,9 @@ The hooks every run needs are not the runner's: the runtime configs state them i
 built from a config gets them, mmaction2's and mmpretrain's own ``tools/train.py`` included.
 """
 import os.path as osp
-from typing import Any
+from typing import Any, Union
 
+import torch
 from mmengine.logging import MMLogger
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
@@ -27,6 +28,14 @@ class LokiVideoRunner(Runner):
         return logger
 
     def test(self) -> dict:
-        # mmengine has no public way to compile test_step; _maybe_compile is what train() applies.
-        self._maybe_compile('test_step')
+        compile_test_step(self.model, self.cfg.get('compile'), self.logger)
         return super().test()
+
+
+def compile_test_step(model: Any, options: Union[bool, dict, None], logger: Any) -> None:
+    """Replace ``model.test_step`` by ``torch.compile`` of it, with the config's ``compile`` options (True: torch's
+    defaults; None or False: nothing), as mmengine's ``Runner.train`` compiles ``train_step``."""
+    if not options:
+        return
+    model.test_step = torch.compile(model.test_step, **({} if options is True else dict(options)))
+    logger.info('test_step has been compiled: the first iterations are slow')

@@ -7,7 +7,7 @@ import torch
 from mmengine.optim import OptimWrapper
 
 from loki_video.config import build_model, load_config
-from loki_video.engine import LokiVideoRunner
+from loki_video.engine.runner import compile_test_step
 
 from tiny_runner import TINY_CONFIG, tiny_batch
 
@@ -27,8 +27,7 @@ def test_compiled_train_and_test_steps_match_eager():
         want = eager.train_step(tiny_batch(step), optimizers[0])['loss']
         got = compiled.train_step(tiny_batch(step), optimizers[1])['loss']
         assert abs(got.item() - want.item()) < 1e-5, (step, got.item(), want.item())
-    runner = SimpleNamespace(cfg=dict(compile=True), model=compiled, logger=SimpleNamespace(info=lambda _: None))
-    LokiVideoRunner._maybe_compile(runner, 'test_step')  # what LokiVideoRunner.test does first
+    compile_test_step(compiled, True, SimpleNamespace(info=lambda _: None))  # what LokiVideoRunner.test does first
     assert 'test_step' in vars(compiled)  # the compiled function replaces the method
     compiled.eval(), eager.eval()
     with torch.no_grad():

@@ -28,6 +28,7 @@ from typing import Dict, List, Optional, Sequence
 from mmaction.registry import HOOKS
 from mmengine.dist import all_gather_object
 from mmengine.hooks import Hook
+from mmengine.runner import Runner
 
 from loki_video.datasets.robust_video_dataset import INVALID_KEY, SKIPPED_KEY
 
@@ -119,9 +120,7 @@ class BadSampleReportHook(Hook):
             WARNING, f'{summary}; {len(new)} new, run tools/data/check_videos.py to clean the list:\n'
             + '\n'.join(lines))
 
-    def _after_iter(self, runner, batch_idx: int, data_batch: Optional[dict] = None,
-                    outputs: Optional[Sequence] = None, mode: str = 'train') -> None:
-        """mmengine routes ``after_{train,val,test}_iter`` here."""
+    def _collect(self, runner: Runner, data_batch: Optional[dict], mode: str) -> None:
         found = bad_samples_in_batch(data_batch)
         self._records[mode].extend(found['skipped'] + found['invalid'])
         new = [r for r in found['skipped'] + found['invalid']
@@ -130,16 +129,40 @@ class BadSampleReportHook(Hook):
             remember_bad_videos(runner.work_dir, new)
             self._remembered.update(r['filename'] for r in new)
 
-    def _before_epoch(self, runner, mode: str = 'train') -> None:
-        """mmengine routes ``before_{train,val,test}_epoch`` here: the loader's dataset skips the
-        videos remembered in the work dir."""
+    def _skip_remembered(self, runner: Runner, mode: str) -> None:
+        """The loader's dataset skips the videos remembered in the work dir."""
         remembered = remembered_bad_videos(runner.work_dir)
         self._remembered.update(remembered)
         dataset = getattr(runner, f'{mode}_loop').dataloader.dataset
         if remembered and hasattr(dataset, 'skip_known_bad'):
             dataset.skip_known_bad(remembered)
 
-    def _after_epoch(self, runner, mode: str = 'train') -> None:
-        """mmengine routes ``after_{train,val,test}_epoch`` here."""
-        title = f'Train epoch {runner.epoch + 1}' if mode == 'train' else EPOCH_TITLES[mode]
-        self._report(runner, mode, title)
+    def after_train_iter(self, runner: Runner, batch_idx: int, data_batch: Optional[dict] = None,
+                         outputs: Optional[dict] = None) -> None:
+        self._collect(runner, data_batch, 'train')
+
+    def after_val_iter(self, runner: Runner, batch_idx: int, data_batch: Optional[dict] = None,
+                       outputs: Optional[Sequence] = None) -> None:
+        self._collect(runner, data_batch, 'val')
+
+    def after_test_iter(self, runner: Runner, batch_idx: int, data_batch: Optional[dict] = None,
+                        outputs: Optional[Sequence] = None) -> None:
+        self._collect(runner, data_batch, 'test')
+
+    def before_train_epoch(self, runner: Runner) -> None:
+        self._skip_remembered(runner, 'train')
+
+    def before_val_epoch(self, runner: Runner) -> None:
+        self._skip_remembered(runner, 'val')
+
+    def before_test_epoch(self, runner: Runner) -> None:
+        self._skip_remembered(runner, 'test')
+
+    def after_train_epoch(self, runner: Runner) -> None:
+        self._report(runner, 'train', f'Train epoch {runner.epoch + 1}')
+
+    def after_val_epoch(self, runner: Runner, metrics: Optional[dict] = None) -> None:
+        self._report(runner, 'val', EPOCH_TITLES['val'])
+
+    def after_test_epoch(self, runner: Runner, metrics: Optional[dict] = None) -> None:
+        self._report(runner, 'test', EPOCH_TITLES['test'])

@@ -136,7 +136,8 @@ class SafeCheckpointHook(CheckpointHook):
 
     def _save_checkpoint_with_step(self, runner: Runner, step: int, meta: dict) -> None:
         """mmengine's, with the expired checkpoints removed after the new one is complete (a private
-        method: the only place where mmengine prunes checkpoints and writes ``last_checkpoint``)."""
+        method: the only place where mmengine prunes checkpoints and writes ``last_checkpoint``; fenced by
+        tests/test_library_internals.py; DeepSpeed's checkpoint folders are not handled)."""
         expired = []
         if self.max_keep_ckpts > 0 and not (self.keep_ckpt_ids and self.keep_ckpt_ids[-1] == step):
             if len(self.keep_ckpt_ids) == self.max_keep_ckpts:
@@ -151,7 +152,8 @@ class SafeCheckpointHook(CheckpointHook):
         self._remove(expired + [previous])
 
     def _save_best_checkpoint(self, runner: Runner, metrics: dict) -> None:
-        """mmengine's, with the previous best checkpoint removed after the new one is complete, and
+        """mmengine's (private; fenced by tests/test_library_internals.py), with the previous best checkpoint
+        removed after the new one is complete, and
         ``last_checkpoint`` pointed at a new best one: whatever a run saved, ``--resume`` finds the newest."""
         backend, deferred = self.file_backend, []
         before = self._best_paths()
