@@ -31,14 +31,16 @@ def writable_folder(path: Optional[str], option: str) -> Optional[str]:
     return path
 
 
-def writable_file(path: Optional[str], option: str) -> Optional[str]:
+def writable_file(path: Optional[str], option: str, create_folder: bool = False) -> Optional[str]:
     """``path`` (None passes); raises :class:`UserFileError` unless it can be written: a folder, a missing parent
-    folder or one that refuses writes."""
+    folder (created instead with ``create_folder``, as for a file in a run's work dir) or one that refuses writes."""
     if path is None:
         return None
     if osp.isdir(path):
         raise UserFileError(f'{option} {path}: a folder, not a file')
     folder = osp.dirname(osp.abspath(path))
+    if create_folder:
+        writable_folder(folder, option)
     if not osp.isdir(folder):
         raise UserFileError(f'{option} {path}: its folder {osp.dirname(path) or folder} does not exist')
     if osp.exists(path) and not os.access(path, os.W_OK):

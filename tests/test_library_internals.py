@@ -5,7 +5,7 @@ a change of the library's source there fails this test, which names the override
   checkpoints and writes ``last_checkpoint``) so that expired files go after the new one is whole; it calls it
   from ``_save_checkpoint``. ``SafeCheckpointHook._save_best_checkpoint`` wraps mmengine's with its removals
   deferred. Neither keeps mmengine's DeepSpeed branch (checkpoint folders).
-* ``TunableViT.forward_features`` calls timm's ``VisionTransformer._pos_embed``, as timm's own ``forward_features``
+* ``TunableViT.embed`` calls timm's ``VisionTransformer._pos_embed``, as timm's own ``forward_features``
   does: timm has no public name for adding the position embedding and class token.
 """
 import hashlib
@@ -20,8 +20,8 @@ FENCED = {
                                                           '_save_checkpoint_with_step)'),
     CheckpointHook._save_checkpoint_with_step: ('cdbc1b54c7c88d95', 'SafeCheckpointHook._save_checkpoint_with_step'),
     CheckpointHook._save_best_checkpoint: ('8e1e477297ea08d7', 'SafeCheckpointHook._save_best_checkpoint'),
-    VisionTransformer._pos_embed: ('7a2e167abcde1626', 'TunableViT.forward_features'),
-    VisionTransformer.forward_features: ('00c84be8897149e5', 'TunableViT.forward_features (timm calls _pos_embed)'),
+    VisionTransformer._pos_embed: ('7a2e167abcde1626', 'TunableViT.embed'),
+    VisionTransformer.forward_features: ('00c84be8897149e5', 'TunableViT.embed (timm calls _pos_embed)'),
 }
 
 

@@ -19,7 +19,7 @@ from loki_video.engine.preflight import check_before_building
 from loki_video.engine.run_setup import build_runner, set_work_dir
 from loki_video.output_paths import writable_file
 from loki_video.tool_main import run_main
-from loki_video.user_error import UserFileError, UserValueError
+from loki_video.user_error import UserError, UserFileError, UserValueError
 
 
 def parse_args():
@@ -84,14 +84,14 @@ def merge_args(cfg, args):
 
 def main():
     args = parse_args()
-    writable_file(args.dump, '--dump')
+    writable_file(args.dump, '--dump', create_folder=True)
     try:
         cfg = load_config(args.config, args.cfg_options)
         if '://' not in args.checkpoint and not osp.isfile(args.checkpoint):
             raise UserFileError(f'checkpoint {args.checkpoint} does not exist')
         merge_args(cfg, args)
         check_before_building(cfg, ('test_dataloader', ))
-    except (FileNotFoundError, ValueError) as error:  # a wrong option or path: the message says what to do
+    except UserError as error:  # a wrong option or path: the message says what to do
         raise SystemExit(f'{args.config}: {error}')
     setup_launcher(cfg, args.launcher)
     runner = build_runner(cfg)

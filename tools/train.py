@@ -21,9 +21,11 @@ from loki_video.engine.launcher import close_launcher, parse_run_args, setup_lau
 from loki_video.engine.preflight import check_before_building, warn_random_frozen_backbone
 from loki_video.engine.run_setup import build_runner, set_work_dir
 from loki_video.tool_main import run_main
-from loki_video.user_error import UserValueError
+from loki_video.user_error import UserError, UserValueError
 
-RESTART_COUNTS = ('TORCHELASTIC_RESTART_COUNT', 'SLURM_RESTART_COUNT')  # set by torchrun, slurm on a restart
+# Set by torchrun (on the failing node only: workers restarted with it learn of the restart from
+# setup_launcher's generation) and by slurm on a restart.
+RESTART_COUNTS = ('TORCHELASTIC_RESTART_COUNT', 'SLURM_RESTART_COUNT')
 AMP_WRAPPERS = dict(OptimWrapper='AmpOptimWrapper', AmpOptimWrapper='AmpOptimWrapper',
                     FiniteOptimWrapper='FiniteAmpOptimWrapper', FiniteAmpOptimWrapper='FiniteAmpOptimWrapper')
 
@@ -144,9 +146,11 @@ def main():
         merge_args(cfg, args)
         check_before_building(cfg, ('train_dataloader', 'val_dataloader'))
         warn_random_frozen_backbone(cfg)
-    except (FileNotFoundError, ValueError) as error:  # a wrong option or path: the message says what to do
+    except UserError as error:  # a wrong option or path: the message says what to do
         raise SystemExit(f'{args.config}: {error}')
-    setup_launcher(cfg, args.launcher)
+    generation = setup_launcher(cfg, args.launcher)
+    if generation and args.resume is None:  # a restarted group of torchrun workers, on whichever node
+        cfg.resume, cfg.load_from = True, None
     try:
         build_runner(cfg).train()
     except CheckpointMismatchError as error:

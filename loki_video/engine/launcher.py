@@ -96,7 +96,7 @@ def cpu_ddp_wrapper_cfg(cfg: Config) -> dict:
 
 
 def torchrun_attempt_rendezvous(timeout: datetime.timedelta) -> Optional[dict]:
-    """``init_process_group``'s ``store``, ``rank`` and ``world_size``: a client of torchrun's agent
+    """``init_process_group``'s ``store``, ``rank`` and ``world_size``, and ``generation``: a client of torchrun's agent
     store whose keys are prefixed by this attempt's generation; None when torchrun hosts no store for
     its workers.
 
@@ -113,33 +113,38 @@ def torchrun_attempt_rendezvous(timeout: datetime.timedelta) -> Optional[dict]:
                                 is_master=False, timeout=timeout)
     generation = agree_on_generation(store, rank, world_size, timeout)
     return dict(store=torch_dist.PrefixStore(f'loki_video/attempt_{generation}', store), rank=rank,
-                world_size=world_size)
+                world_size=world_size, generation=generation)
 
 
-def setup_launcher(cfg: Config, launcher: str) -> None:
+def setup_launcher(cfg: Config, launcher: str) -> Optional[int]:
     """Record ``launcher`` in ``cfg`` and, without CUDA, start the gloo process group.
 
     Args:
         cfg (Config): the run config; on CPU its ``env_cfg.dist_cfg.backend`` becomes
             'gloo' and ``model_wrapper_cfg`` gets ``device_ids=None``.
         launcher (str): one of ``LAUNCHERS``.
+
+    Returns:
+        Optional[int]: under torchrun with its agent's store, the workers' generation (0 in the first attempt,
+        the same on every rank; a restarted group, on any node, has a higher one); else None.
     """
     if launcher not in LAUNCHERS:
         raise UserValueError(f'unknown launcher {launcher!r}; choose from {LAUNCHERS}')
     cfg.launcher = launcher
     if launcher == 'none':
-        return
+        return None
     dist_cfg = cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
     timeout = dist_cfg.get('timeout')
     kwargs = dict(timeout=datetime.timedelta(seconds=timeout)) if timeout is not None else {}
     rendezvous = None
     if launcher == 'pytorch':
         rendezvous = torchrun_attempt_rendezvous(kwargs.get('timeout', default_pg_timeout))
+    generation = rendezvous.pop('generation') if rendezvous else None
     if torch.cuda.is_available():
         if rendezvous is not None and not torch_dist.is_initialized():  # else mmengine's init_dist, as always
             torch.cuda.set_device(int(os.environ['LOCAL_RANK']))
             torch_dist.init_process_group(backend=dist_cfg.get('backend', 'nccl'), **rendezvous, **kwargs)
-        return
+        return generation
     os.environ.update(distributed_env(launcher))
     dist_cfg['backend'] = 'gloo'
     if not torch_dist.is_initialized():
@@ -147,6 +152,7 @@ def setup_launcher(cfg: Config, launcher: str) -> None:
     cfg.model_wrapper_cfg = cpu_ddp_wrapper_cfg(cfg)
     print_log(f'CUDA is not available: rank {os.environ["RANK"]} of {os.environ["WORLD_SIZE"]} '
               'runs on CPU with the gloo backend', logger='current')
+    return generation
 
 
 def close_launcher() -> None:
