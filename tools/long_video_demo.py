@@ -61,8 +61,10 @@ def main(argv=None):
     with open(osp.join(args.out, 'predictions.json'), 'w') as out:
         json.dump(dict(video=args.video, window=args.window, stride=args.stride, windows=windows), out, indent=1)
     plot_timeline(windows, osp.join(args.out, 'timeline.png'), title=osp.basename(args.video))
-    print(f'{len(windows)} windows of {args.window:g} s every {args.stride:g} s -> '
-          f'{osp.join(args.out, "predictions.json")}, {osp.join(args.out, "timeline.png")}')
+    length = windows[0]['end'] - windows[0]['start']   # as placed on the video's frames, which may differ from
+    every = windows[1]['start'] - windows[0]['start'] if len(windows) > 1 else 0.0   # the options' seconds
+    print(f'{len(windows)} windows of {length:.2f} s every {every:.2f} s (asked: {args.window:g} s every '
+          f'{args.stride:g} s) -> {osp.join(args.out, "predictions.json")}, {osp.join(args.out, "timeline.png")}')
     if not args.no_video:
         out = osp.join(args.out, 'labelled.mp4')
         count, rate, (width, height) = write_labelled_video(args.video, out, predictions_at(windows))
