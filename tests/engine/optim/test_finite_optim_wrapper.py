@@ -93,3 +93,20 @@ def test_a_nan_on_one_rank_skips_its_window_on_every_rank_without_a_collective_o
     assert (skipped_0[window_end], skipped_1[window_end]) == ('gradient norm', 'loss')
     assert weight_0 == weight_1 and torch.allclose(torch.tensor(weight_0), torch.tensor(expected_weight(accumulation)))
     assert collectives_0 == collectives_1 == []
+
+
+def test_a_fused_optimizer_skips_on_the_device_with_nothing_read_before_the_step(monkeypatch):
+    weight = torch.nn.Parameter(torch.ones(3))
+    optim = FiniteOptimWrapper(torch.optim.AdamW([weight], lr=0.1, fused=True))
+    reads = []
+    for name in ('__bool__', '__float__', 'item'):
+        real = getattr(torch.Tensor, name)
+        monkeypatch.setattr(torch.Tensor, name, lambda self, *args, real=real, name=name: (reads.append(name),
+                                                                                         real(self, *args))[1])
+    optim.update_params((weight * float('nan')).sum())
+    assert reads == []   # no host sync: the fused kernel reads found_inf on the device
+    monkeypatch.undo()
+    assert torch.equal(weight.detach(), torch.ones(3)) and optim.optimizer.state[weight]['step'] == 0
+    assert optim.skipped_update == 'loss' and math.isnan(optim.skipped_value)   # read after the step
+    optim.update_params(weight.sum())
+    assert optim.skipped_update is None and not torch.equal(weight.detach(), torch.ones(3))
