@@ -179,6 +179,7 @@ SHARED_TRAINING_FIXTURES = {('tools', 'workspace'): 'tools_workspace', ('tools',
                             (None, 'frame_pretrained_vit'): 'frame_pretrained_vit'}
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups from the marks
 def pytest_collection_modifyitems(config, items):
     fixtures_of_file = {}
     for item in items:

@@ -33,3 +33,17 @@ def test_setup_readme_and_the_linter_claim_one_python_version():
     target = re.search(r'target-version = "py(\d)(\d+)"', (root / 'pyproject.toml').read_text()).groups()
     assert required == readme == target
     assert sys.version_info[:2] >= tuple(map(int, required))
+
+
+def test_make_tests_grouping_keeps_a_group_in_one_process(tmp_path):
+    """make test's --dist loadgroup with the marks tests/conftest.py adds: a group's tests run in one worker."""
+    import subprocess
+    (tmp_path / 'conftest.py').write_text(
+        'import pytest\n\n\n@pytest.hookimpl(tryfirst=True)\ndef pytest_collection_modifyitems(config, items):\n'
+        "    for item in items:\n        item.add_marker(pytest.mark.xdist_group('one'))\n")
+    (tmp_path / 'test_spread.py').write_text(
+        'import os\n\nimport pytest\n\n\n@pytest.mark.parametrize("i", range(12))\ndef test_where(i):\n'
+        f"    open({str(tmp_path / 'workers.txt')!r}, 'a').write(os.environ['PYTEST_XDIST_WORKER'] + '\\n')\n")
+    subprocess.run([sys.executable, '-m', 'pytest', str(tmp_path), '-q', '-n', '2', '--dist', 'loadgroup',
+                    '-p', 'no:cacheprovider'], cwd=tmp_path, check=True, capture_output=True)
+    assert len(set((tmp_path / 'workers.txt').read_text().split())) == 1
