@@ -37,6 +37,12 @@ FORMAT_STEPS = ('FormatShape', 'PackInputs', 'PackActionInputs')
 class UnreadableInputError(UserError, ValueError):
     """An input file that exists but cannot be decoded (a corrupt, truncated or mislabelled file)."""
 
+    @classmethod
+    def of_video(cls, video: str, error: Exception) -> 'UnreadableInputError':
+        """The error for ``video``, naming the decoder's failure ``error``."""
+        return cls(f'not a readable video: {video} ({decode_failure(error)}); '
+                   'tools/data/check_videos.py finds such files in a list')
+
 
 def is_video_config(cfg: Config) -> bool:
     """Whether ``cfg`` is an mmaction2 (video) config rather than an mmpretrain (image) one."""
@@ -200,8 +206,7 @@ def video_inputs(cfg: Config, video: Union[str, np.ndarray], views: Optional[Vie
     except Exception as error:
         if not isinstance(video, str):
             raise
-        raise UnreadableInputError(f'not a readable video: {video} ({decode_failure(error)}); '
-                                   'tools/data/check_videos.py finds such files in a list') from error
+        raise UnreadableInputError.of_video(video, error) from error
 
 
 def sampled_span(cfg: Config, video: str, views: Optional[Views] = None) -> Tuple[float, float, int]:

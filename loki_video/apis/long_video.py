@@ -16,7 +16,6 @@ from torch import nn
 from tqdm import tqdm
 
 from loki_video.datasets.multi_view import Views
-from loki_video.datasets.video_reader import decode_failure
 from loki_video.user_error import UserValueError
 
 from .inference import prediction_records, sample_scores, top_predictions
@@ -57,8 +56,7 @@ def window_predictions(model: nn.Module, video: str, window: float, stride: floa
     try:
         opened = TRANSFORMS.build(pipeline[0])(dict(filename=video, label=-1, start_index=0, modality='RGB'))
     except Exception as error:  # noqa: BLE001  (whatever the decoder raises on a file it cannot open)
-        raise UnreadableInputError(f'not a readable video: {video} ({decode_failure(error)}); '
-                                   'tools/data/check_videos.py finds such files in a list') from error
+        raise UnreadableInputError.of_video(video, error) from error
     rate = opened.get('avg_fps')
     if not opened.get('total_frames'):
         raise UserValueError(f'{video}: no frames to read (an empty or truncated video)')

@@ -61,9 +61,9 @@ class ResumableSampler(DefaultSampler):
         return iter(remaining[self.rank::self.world_size])
 
     def __len__(self) -> int:
-        remaining = len(self.dataset) - self.skipped_now()
         if not self.skipped_now():
             return self.num_samples
+        remaining = len(self.dataset) - self.skipped_now()
         if self.round_up:
             return math.ceil(remaining / self.world_size)
         return math.ceil(max(remaining - self.rank, 0) / self.world_size)
