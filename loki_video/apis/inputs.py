@@ -222,7 +222,10 @@ def sampled_span(cfg: Config, video: str, views: Optional[Views] = None) -> Tupl
         raise UserValueError('the test pipeline has no frame sampler (SampleFrames): nothing tells which frames '
                              'a prediction comes from')
     indices = np.unique(results['frame_inds'])
-    rate = results.get('avg_fps') or 30.0
+    rate = results.get('avg_fps')
+    if not rate or not np.isfinite(rate) or rate <= 0:
+        raise UserValueError(f'{video}: no frame rate in its header, so the sampled frames cannot be placed in '
+                             'seconds; re-encode it at a constant rate: ffmpeg -i IN -r 30 OUT.mp4')
     return float(indices[0] / rate), float(indices[-1] / rate), len(indices)
 
 

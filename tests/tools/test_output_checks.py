@@ -74,3 +74,14 @@ def test_no_frames_or_no_rate_is_one_line_for_long_videos(tiny_model, real_video
     monkeypatch.setattr(long_video.TRANSFORMS, 'build', lambda cfg: lambda results: dict(results, **opened))
     with pytest.raises(UserError, match=message):
         window_predictions(tiny_model, real_video, 2.0, 1.0, progress=False)
+
+
+def test_the_span_of_sampled_frames_is_not_given_in_seconds_without_a_rate(tiny_model, real_video, monkeypatch):
+    from loki_video.apis import inputs
+    first, last, frames = inputs.sampled_span(tiny_model.cfg, real_video)
+    assert 0 <= first <= last and frames == 4   # the tiny config samples 4 frames
+    real_build = inputs.TRANSFORMS.build
+    monkeypatch.setattr(inputs.TRANSFORMS, 'build', lambda cfg: (lambda step: lambda results: dict(
+        step(results), avg_fps=None))(real_build(cfg)))
+    with pytest.raises(UserError, match='no frame rate in its header'):
+        inputs.sampled_span(tiny_model.cfg, real_video)
