@@ -49,7 +49,7 @@ max_epochs = 10
 train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=max_epochs)
 val_cfg = dict()
 test_cfg = dict()
-optim_wrapper = dict(type='FiniteOptimWrapper', optimizer=dict(type='AdamW', lr=2e-3, weight_decay=0.05))
+optim_wrapper = dict(type='FiniteOptimWrapper', optimizer=dict(type='AdamW', lr=2e-3, weight_decay=0.05, fused=True))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1, convert_to_iter_based=True),
     dict(type='CosineAnnealingLR', by_epoch=True, begin=1, end=max_epochs, convert_to_iter_based=True)]

@@ -71,7 +71,7 @@ val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 optim_wrapper = dict(
     type='FiniteOptimWrapper',
-    optimizer=dict(type='AdamW', lr=1e-2, weight_decay=0.01),
+    optimizer=dict(type='AdamW', lr=1e-2, weight_decay=0.01, fused=True),
     # The temporal embedding starts at zero and is what tells frames apart in time.
     paramwise_cfg=dict(custom_keys={'temporal_embed': dict(lr_mult=10.0, decay_mult=0.0)}))
 param_scheduler = [

@@ -130,7 +130,7 @@ def test_config_holds_its_recipe(name):
     assert cfg.train_dataloader.batch_size == batch
     assert cfg.auto_scale_lr == dict(enable=False, base_batch_size=8 * batch)
     assert cfg.optim_wrapper.optimizer == dict(type='AdamW', lr=3e-4 if aim else 4e-4, betas=(0.9, 0.999),
-                                               weight_decay=0.05)
+                                               weight_decay=0.05, fused=True)
     assert cfg.optim_wrapper.paramwise_cfg == dict(
         norm_decay_mult=0., custom_keys={key: dict(decay_mult=0.) for key in NO_DECAY_KEYS})
     assert cfg.train_cfg.max_epochs == epochs

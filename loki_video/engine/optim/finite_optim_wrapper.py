@@ -8,8 +8,9 @@ collective of its own, and a non-finite loss on any rank makes them all non-fini
 skips the step; the window's gradients are zeroed as after any step, so a skip drops exactly that
 window (``accumulative_counts`` micro-batches) and the next one starts whole. Nothing is read or
 reduced per micro-batch or before backward. With a fused optimizer (``optimizer=dict(type='AdamW',
-fused=True)``) the step is skipped on the device (its ``found_inf``) and nothing is read before it:
-the hook reads the outcome after the step was queued, as mmengine's logger reads the loss. With other
+fused=True)``, as in every shipped config) the step is skipped on the device (its ``found_inf``) and
+nothing is read before it: the hook reads the outcome after the step was queued, as mmengine's logger
+reads the loss. With other
 optimizers the decision reads one scalar per update, before the step (the read mmengine makes for its
 log whenever ``clip_grad`` is set). ``skipped_update`` says why (``'loss'`` where
 this rank's loss was non-finite, else ``'gradient norm'``) for
