@@ -1,6 +1,7 @@
 """Files written whole or not at all: checkpoints, ``last_checkpoint`` and exported weights.
 
-:func:`write_atomically` writes to a temporary file in the destination's folder, flushes it to the
+:func:`write_atomically` (and any writer through :func:`atomic_file`, such as the video encoder of
+``tools/data/prepare_videos.py``) writes to a temporary file in the destination's folder, flushes it to the
 disk (``fsync``), renames it over the destination (``os.replace``, atomic on POSIX file systems) and
 flushes the folder, so that the rename survives a power loss: a kill or a full disk at any moment
 leaves either the previous file or the new one, never a truncated file under the final name. The
@@ -14,6 +15,7 @@ Temporary files are named ``.<name>.<host>.<pid>.<random>.partial`` (never ``*.p
 checkpoints picks one up); :func:`remove_stale_temporaries` removes those whose writer on this host is
 no longer running (a killed save's), at each write and when a run starts.
 """
+import contextlib
 import os
 import os.path as osp
 import re
@@ -21,7 +23,7 @@ import secrets
 import shutil
 import socket
 import stat
-from typing import Union
+from typing import Iterator, Union
 
 from mmengine.fileio import LocalBackend, register_backend
 
@@ -90,8 +92,41 @@ def _fsync_folder(folder: str) -> None:
         os.close(descriptor)
 
 
+@contextlib.contextmanager
+def atomic_file(path: Union[str, os.PathLike]) -> Iterator[str]:
+    """The path of a new temporary file in ``path``'s folder to write ``path`` through: when the block
+    ends without an error the file is flushed to the disk and renamed over ``path`` (the folder
+    flushed too); on an error it is removed and ``path`` is left as it was.
+
+    Raises:
+        OSError: of creating, flushing or renaming the file.
+    """
+    path = str(path)
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    remove_stale_temporaries(folder)
+    temporary = osp.join(folder, f'.{osp.basename(path)}.{_host()}.{os.getpid()}.{secrets.token_hex(4)}'
+                                 f'{TEMPORARY_SUFFIX}')
+    # os.open with 0o666 applies the umask as a plain open does (mkstemp would give 0o600)
+    os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_BINARY', 0), 0o666))
+    try:
+        yield temporary
+        if osp.exists(path):  # a plain open keeps the mode of the file it overwrites
+            os.chmod(temporary, stat.S_IMODE(os.stat(path).st_mode))
+        descriptor = os.open(temporary, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+        os.replace(temporary, path)
+        _fsync_folder(folder)
+    finally:
+        if osp.exists(temporary):
+            os.remove(temporary)
+
+
 def write_atomically(path: Union[str, os.PathLike], data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename it.
+    """Write ``data`` to ``path`` through :func:`atomic_file`.
 
     Raises:
         CheckpointWriteError: any error of the write (full disk, file size limit, permissions), with
@@ -99,32 +134,13 @@ def write_atomically(path: Union[str, os.PathLike], data: bytes) -> None:
     """
     path = str(path)
     folder = osp.dirname(osp.abspath(path))
-    temporary = None
     try:
-        os.makedirs(folder, exist_ok=True)
-        remove_stale_temporaries(folder)
-        name = f'.{osp.basename(path)}.{_host()}.{os.getpid()}.{secrets.token_hex(4)}{TEMPORARY_SUFFIX}'
-        # os.open with 0o666 applies the umask as a plain open does (mkstemp would give 0o600)
-        descriptor = os.open(osp.join(folder, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_BINARY', 0),
-                             0o666)
-        temporary = osp.join(folder, name)
-        with os.fdopen(descriptor, 'wb') as file:
-            if osp.exists(path):  # a plain open keeps the mode of the file it overwrites
-                os.chmod(file.fileno() if os.chmod in os.supports_fd else temporary,
-                         stat.S_IMODE(os.stat(path).st_mode))
+        with atomic_file(path) as temporary, open(temporary, 'wb') as file:
             file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-        temporary = None
-        _fsync_folder(folder)
     except OSError as error:
         raise CheckpointWriteError(f'could not write {path}: {error.strerror or error} ({_free_space(folder)}); '
                                    f'{"the previous file is intact" if osp.exists(path) else "nothing was written"}'
                                    ) from error
-    finally:
-        if temporary is not None and osp.exists(temporary):
-            os.remove(temporary)
 
 
 class AtomicLocalBackend(LocalBackend):
