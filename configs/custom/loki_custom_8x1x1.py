@@ -30,7 +30,7 @@ train_pipeline = [
     dict(type='VideoInit'),
     dict(sampling, num_clips=1),
     dict(type='VideoDecode'),
-    dict(type='Resize', scale=(-1, _base_.img_size)),
+    dict(type='ClipResize', scale=(-1, _base_.img_size)),
     dict(type='RandomCrop', size=_base_.img_size),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs')]
@@ -38,7 +38,7 @@ test_pipeline = [
     dict(type='VideoInit'),
     dict(sampling, num_clips=1, test_mode=True),
     dict(type='VideoDecode'),
-    dict(type='Resize', scale=(-1, _base_.img_size)),
+    dict(type='ClipResize', scale=(-1, _base_.img_size)),
     dict(type='CenterCrop', crop_size=_base_.img_size),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs')]

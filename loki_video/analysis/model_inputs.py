@@ -40,7 +40,7 @@ def _frame_size(pipeline, keep_ratio_default):
             size = transform.get('crop_size', transform.get('scale'))
             if size is not None:
                 return _square(size)
-        if kind in ('Resize', 'ResizeEdge'):
+        if kind in ('Resize', 'ClipResize', 'ResizeEdge'):
             scale = transform.get('scale')
             if isinstance(scale, int) and kind == 'ResizeEdge':
                 return scale, scale

@@ -12,6 +12,7 @@ from mmengine.logging import MMLogger
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from .data_workers import resolve_auto_workers
 from .short_log import ShortLogFilter
 
 
@@ -19,13 +20,21 @@ from .short_log import ShortLogFilter
 class LokiVideoRunner(Runner):
     """mmengine's Runner whose logger drops what :class:`ShortLogFilter` names (the filter must be on
     the logger before the Runner's own first lines, which no hook sees) and whose ``test``
-    compiles ``test_step`` as ``train`` compiles ``train_step`` (the config's ``compile`` key)."""
+    compiles ``test_step`` as ``train`` compiles ``train_step`` (the config's ``compile`` key), and whose
+    dataloaders take ``num_workers='auto'`` (:mod:`.data_workers`)."""
 
     def build_logger(self, *args: Any, **kwargs: Any) -> MMLogger:
         logger = super().build_logger(*args, **kwargs)
         name = osp.basename(self.cfg.filename) if self.cfg.filename else f'{self.timestamp}.py'
         logger.addFilter(ShortLogFilter(osp.join(self.work_dir, name)))
         return logger
+
+    @staticmethod
+    def build_dataloader(dataloader: Any, *args: Any, **kwargs: Any) -> Any:
+        """mmengine's, with ``num_workers='auto'`` and ``pin_memory='auto'`` resolved (:mod:`.data_workers`)."""
+        if isinstance(dataloader, dict):
+            dataloader = resolve_auto_workers(dataloader)
+        return Runner.build_dataloader(dataloader, *args, **kwargs)
 
     def test(self) -> dict:
         compile_test_step(self.model, self.cfg.get('compile'), self.logger)

@@ -27,7 +27,7 @@ import numpy as np
 from loki_video.checkpoints.atomic_write import atomic_file
 from loki_video.datasets.video_reader import decode_failure, open_video
 
-PSNR_SAMPLES = 8  # frames of each video compared with the scaled source
+PSNR_SAMPLES = 32  # frames of each video compared with the scaled source
 
 
 class UnusableSource(Exception):

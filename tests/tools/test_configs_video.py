@@ -112,7 +112,7 @@ def test_config_holds_its_recipe(name):
         assert [t.type for t in pipeline[:3] + pipeline[-2:]] == \
             ['VideoInit', sampling.type, 'VideoDecode', 'FormatShape', 'PackActionInputs']
     train = pipelines['train']
-    assert [t.scale for t in train if t.type == 'Resize'] == [(-1, 256), (224, 224)]
+    assert [t.scale for t in train if t.type == 'ClipResize'] == [(-1, 256), (224, 224)]
     step(train, 'RandomResizedCrop')
     if ssv2:
         assert 'Flip' not in [t.type for t in train]
@@ -122,8 +122,8 @@ def test_config_holds_its_recipe(name):
         assert step(train, 'Flip').flip_ratio == 0.5
     assert step(pipelines['val'], 'CenterCrop').crop_size == 224
     assert step(pipelines['test'], 'ThreeCrop' if segments else 'CenterCrop').crop_size == 224
-    assert step(pipelines['val'], 'Resize').scale == (-1, 256)   # AIM's validation
-    assert step(pipelines['test'], 'Resize').scale == (-1, 224)  # AIM's test
+    assert step(pipelines['val'], 'ClipResize').scale == (-1, 256)   # AIM's validation
+    assert step(pipelines['test'], 'ClipResize').scale == (-1, 224)  # AIM's test
     assert cfg.val_evaluator.type == cfg.test_evaluator.type == 'ValidAccMetric'
 
     batch, epochs = (8 if aim else 4), (50 if segments else 30)

@@ -15,21 +15,21 @@ video_root_val = f'{data_root}/videos_val'
 
 train_transforms = [
     dict(type='VideoDecode'),
-    dict(type='Resize', scale=(-1, 256)),
+    dict(type='ClipResize', scale=(-1, 256)),
     dict(type='RandomResizedCrop'),
-    dict(type='Resize', scale=(224, 224), keep_ratio=False),
+    dict(type='ClipResize', scale=(224, 224), keep_ratio=False),
     dict(type='Flip', flip_ratio=0.5),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs')]
 val_transforms = [
     dict(type='VideoDecode'),
-    dict(type='Resize', scale=(-1, 256)),
+    dict(type='ClipResize', scale=(-1, 256)),
     dict(type='CenterCrop', crop_size=224),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs')]
 test_transforms = [
     dict(type='VideoDecode'),
-    dict(type='Resize', scale=(-1, 224)),
+    dict(type='ClipResize', scale=(-1, 224)),
     dict(type='CenterCrop', crop_size=224),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs')]

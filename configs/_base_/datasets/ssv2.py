@@ -24,9 +24,9 @@ video_root_val = f'{data_root}/videos'
 randaugment_flip_ratio = 0.5
 train_transforms = [
     dict(type='VideoDecode'),
-    dict(type='Resize', scale=(-1, 256)),
+    dict(type='ClipResize', scale=(-1, 256)),
     dict(type='RandomResizedCrop'),
-    dict(type='Resize', scale=(224, 224), keep_ratio=False),
+    dict(type='ClipResize', scale=(224, 224), keep_ratio=False),
     # imgaug's RandAugment: flip and a 0..7 px crop per side, then 4 ops at magnitude 7, one
     # draw per clip
     dict(type='ClipFlipCrop', flip_ratio=randaugment_flip_ratio, max_crop=7),

@@ -5,8 +5,9 @@
 dataset_type = 'RobustVideoDataset'
 train_dataloader = dict(
     batch_size=8,  # per GPU; 8 GPUs give the recipes' total batch of 64
-    num_workers=8,
+    num_workers='auto',  # the node's cores shared among its GPUs' processes, less one each (docs/data.md)
     persistent_workers=True,
+    pin_memory='auto',  # where a GPU trains
     sampler=dict(type='ResumableSampler', shuffle=True),  # DefaultSampler that resumes mid-epoch
     dataset=dict(type=dataset_type))
 val_dataloader = dict(train_dataloader, sampler=dict(type='DefaultSampler', shuffle=False),
