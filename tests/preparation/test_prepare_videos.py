@@ -152,3 +152,16 @@ def test_an_output_over_its_source_and_two_sources_on_one_output_are_refused(rea
     (tmp_path / 'list.txt').write_text('a.mp4 0\na.avi 1\n')
     with pytest.raises(ValueError, match='a.mp4 and a.avi would both be prepared as a.mp4'):
         prepare_videos.main([str(tmp_path / 'list.txt'), str(tmp_path), str(tmp_path / 'out')])
+
+
+def test_a_prepared_list_trains_with_only_the_data_root_changed(tmp_path, train_config):
+    from loki_video.datasets.synthetic_actions import generate_dataset
+
+    from tiny_runner import TINY_CONFIG
+    generate_dataset(str(tmp_path / 'data'), dict(train=1), num_frames=16, size=(40, 32))
+    assert prepare_videos.main([str(tmp_path / 'data' / 'train_list.txt'), str(tmp_path / 'data'),
+                                str(tmp_path / 'prepared'), '--short-side', '36', '--no-progress']) == 0
+    assert len((tmp_path / 'prepared' / 'train_list.txt').read_text().splitlines()) == 8
+    checkpoint = train_config(str(TINY_CONFIG), str(tmp_path / 'work'), dict(train_dataloader=dict(dataset=dict(
+        data_root=str(tmp_path / 'prepared'), ann_file='train_list.txt'))), epochs=1)
+    assert os.path.isfile(checkpoint)
