@@ -4,7 +4,9 @@
         [--views CLIPSxCROPS] [--json OUT] [--out-video OUT [--out-size W H]] [--device cpu]
         [--cfg-options KEY=VALUE ...]
 
-The order is mmaction2's demo's (and tools/visualize_attention.py's): config, checkpoint, inputs.
+The order is mmaction2's demo's (and tools/visualize_attention.py's): config, checkpoint, inputs; a model
+folder (tools/export_checkpoint.py --folder, docs/sharing.md) stands for config and checkpoint, and its
+classes.txt names the classes.
 INPUT: video or image files, or folders of them (a progress bar shows for several). An input that
 cannot be decoded is reported in one line and the others go on; the exit status is then 1.
 Class names come from --labels (one name per line, line i names class i), else from
@@ -26,6 +28,7 @@ from tqdm import tqdm
 from loki_video.apis import collect_inputs, init_model, predict, resolve_labels
 from loki_video.apis.inference import prediction_records
 from loki_video.apis.inputs import for_each_input, input_kind, sampled_span
+from loki_video.apis.model_folder import split_model_arguments
 from loki_video.config import add_cfg_options
 from loki_video.datasets.multi_view import parse_views
 from loki_video.output_paths import writable_file, writable_folder
@@ -35,9 +38,10 @@ from loki_video.visualization.labelled_video import write_labelled_video
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('config', help='video or image config')
-    parser.add_argument('checkpoint', help='checkpoint (full or tunable-only, or an AIM release)')
-    parser.add_argument('inputs', nargs='+', metavar='INPUT', help='video/image files or folders')
+    parser.add_argument('model', metavar='CONFIG|FOLDER', help='video or image config, or a model folder')
+    parser.add_argument('arguments', nargs='+', metavar='[CKPT] INPUT',
+                        help='after a config its checkpoint (full or tunable-only, or an AIM release); then '
+                             'video/image files or folders')
     parser.add_argument('--labels', help="label file (default: the config's label_file)")
     parser.add_argument('--topk', type=int, default=5, help='classes to print (default 5)')
     parser.add_argument('--views', type=parse_views, metavar='CLIPSxCROPS',
@@ -53,9 +57,12 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if args.out_size and not args.out_video:
         parser.error('--out-size goes with --out-video')
-    if not args.config.endswith('.py'):
-        parser.error(f'the first argument is the config (a .py file), got {args.config}: '
-                     "tools/demo.py CONFIG CKPT INPUT [INPUT ...], as mmaction2's demo")
+    if not osp.isdir(args.model) and not args.model.endswith('.py'):
+        parser.error(f'the first argument is the config (a .py file) or a model folder, got {args.model}: '
+                     "tools/demo.py CONFIG CKPT INPUT [INPUT ...], as mmaction2's demo, or FOLDER INPUT [INPUT ...]")
+    args.config, args.checkpoint, args.inputs, args.classes = split_model_arguments([args.model] + args.arguments)
+    if not args.inputs:
+        parser.error('give at least one video or image after the model')
     return args
 
 
@@ -72,7 +79,7 @@ def main(argv=None):
     args = parse_args(argv)
     files = collect_inputs(args.inputs)
     model = init_model(args.config, args.checkpoint, args.device, args.cfg_options)
-    labels = resolve_labels(args.labels, model.cfg)
+    labels = resolve_labels(args.labels or args.classes, model.cfg)
     videos = [path for path, _ in files if input_kind(path) == 'video']
     writable_file(args.json, '--json')  # before any input is classified
     if args.out_video and videos:

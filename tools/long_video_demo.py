@@ -3,6 +3,7 @@
     python tools/long_video_demo.py CONFIG CKPT VIDEO --out DIR [--window SECONDS] [--stride SECONDS]
         [--views CLIPSxCROPS] [--batch N] [--topk 5] [--labels FILE] [--device cpu] [--no-video]
         [--cfg-options KEY=VALUE ...]
+    python tools/long_video_demo.py FOLDER VIDEO --out DIR [...]     # a model folder (docs/sharing.md)
 
 Each window of --window seconds, every --stride seconds, is classified with the config's test pipeline
 (its frame sampling and views inside the window); only the sampled frames are decoded, so memory does
@@ -17,6 +18,7 @@ import os.path as osp
 
 from loki_video.apis import init_model, resolve_labels
 from loki_video.apis.long_video import predictions_at, window_predictions
+from loki_video.apis.model_folder import split_model_arguments
 from loki_video.config import add_cfg_options
 from loki_video.datasets.multi_view import parse_views
 from loki_video.output_paths import writable_folder
@@ -28,9 +30,9 @@ from loki_video.visualization.timeline import plot_timeline
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('config', help='a video config')
-    parser.add_argument('checkpoint', help='checkpoint (full or tunable-only, or an AIM release)')
-    parser.add_argument('video', help='the video file')
+    parser.add_argument('model', metavar='CONFIG|FOLDER', help='a video config, or a model folder')
+    parser.add_argument('arguments', nargs='+', metavar='[CKPT] VIDEO',
+                        help='after a config its checkpoint (full or tunable-only, or an AIM release); then the video')
     parser.add_argument('--out', required=True, help='folder of predictions.json, timeline.png, labelled.mp4')
     parser.add_argument('--window', type=float, default=2.0, help='window length in seconds (default 2)')
     parser.add_argument('--stride', type=float, default=1.0, help='seconds from one window to the next (default 1)')
@@ -45,6 +47,10 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if args.batch < 1:
         parser.error('--batch must be at least 1')
+    args.config, args.checkpoint, videos, args.classes = split_model_arguments([args.model] + args.arguments)
+    if len(videos) != 1:
+        parser.error(f'give one video after the model, got {len(videos)}')
+    args.video = videos[0]
     return args
 
 
@@ -55,7 +61,7 @@ def main(argv=None):
                             f'{args.video} is a folder, not a video file')
     writable_folder(args.out, '--out')
     model = init_model(args.config, args.checkpoint, args.device, args.cfg_options)
-    labels = resolve_labels(args.labels, model.cfg)
+    labels = resolve_labels(args.labels or args.classes, model.cfg)
     windows = window_predictions(model, args.video, args.window, args.stride, args.views, args.batch, args.topk,
                                  labels)
     with open(osp.join(args.out, 'predictions.json'), 'w') as out:

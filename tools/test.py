@@ -3,14 +3,17 @@
     python tools/test.py CONFIG CKPT [--work-dir DIR] [--dump PKL] [--views CLIPSxCROPS]
         [--max-testing-views N] [--strict] [--compile] [--cfg-options KEY=VALUE ...]
         [--launcher {none,pytorch,slurm,mpi}]
+    python tools/test.py FOLDER [...]
 
 The report goes to the log and to WORK_DIR/test_<clips>x<crops>.json (test.json for image
 configs). CKPT may be a full or tunable-only checkpoint of this project or a foreign one
-(AIM's released models), converted on loading.
+(AIM's released models), converted on loading; a model folder (tools/export_checkpoint.py --folder)
+stands for both CONFIG and CKPT.
 """
 import argparse
 import os.path as osp
 
+from loki_video.apis.model_folder import model_files
 from loki_video.checkpoints import CheckpointMismatchError, refuse_reinit
 from loki_video.config import load_config
 from loki_video.datasets.multi_view import count_views, get_test_pipeline, parse_views, set_views
@@ -24,8 +27,8 @@ from loki_video.user_error import UserError, UserFileError, UserValueError
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('config', help='test config file')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('config', metavar='CONFIG|FOLDER', help='test config file, or a model folder')
+    parser.add_argument('checkpoint', nargs='?', help='checkpoint file (none after a model folder)')
     parser.add_argument('--work-dir', help='folder for the log and the JSON report '
                                            '(default ./work_dirs/<config name>)')
     parser.add_argument('--dump', help='also save the predictions to this .pkl file')
@@ -86,6 +89,9 @@ def main():
     args = parse_args()
     writable_file(args.dump, '--dump', create_folder=True)
     try:
+        if osp.isdir(args.config) and args.work_dir is None:  # a model folder: its results under its name
+            args.work_dir = osp.join('./work_dirs', osp.basename(osp.normpath(args.config)))
+        args.config, args.checkpoint = model_files(args.config, args.checkpoint)
         cfg = load_config(args.config, args.cfg_options)
         if '://' not in args.checkpoint and not osp.isfile(args.checkpoint):
             raise UserFileError(f'checkpoint {args.checkpoint} does not exist')

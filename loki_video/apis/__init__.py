@@ -11,7 +11,8 @@ from .inference import (
 )
 from .inputs import UnreadableInputError, collect_inputs, display_frames, model_inputs
 from .labels import KINETICS400_LABELS, read_labels, resolve_labels
+from .model_folder import init_recognizer
 
-__all__ = ['init_model', 'load_checkpoint', 'inference_video', 'inference_image', 'predict', 'class_scores',
-           'sample_scores', 'top_predictions', 'collect_inputs', 'model_inputs', 'display_frames',
+__all__ = ['init_model', 'init_recognizer', 'load_checkpoint', 'inference_video', 'inference_image', 'predict',
+           'class_scores', 'sample_scores', 'top_predictions', 'collect_inputs', 'model_inputs', 'display_frames',
            'read_labels', 'resolve_labels', 'KINETICS400_LABELS', 'UnreadableInputError']

@@ -8,6 +8,7 @@ its statistics methods as ``getattr(HistoryBuffer, 'mean')``: ``getattr``
 is replaced by a version that only looks up public methods of that class.
 """
 import collections
+import json
 import os
 import pickle
 from typing import Any, Callable
@@ -75,6 +76,24 @@ def safe_torch_load(path: str, map_location: str = 'cpu') -> Any:
                 '(a state_dict) or safetensors instead.') from error
 
 
+def read_safetensors(path: str, device: str = 'cpu') -> dict:
+    """A ``.safetensors`` file's ``{key: tensor}``; or ``{'state_dict': ..., 'meta': ...}`` where its metadata
+    holds a JSON ``meta`` (a model folder's weights: :mod:`loki_video.apis.model_folder`)."""
+    from safetensors import SafetensorError, safe_open
+    try:
+        with safe_open(path, framework='pt', device=device) as weights:
+            metadata = weights.metadata() or {}
+            tensors = {key: weights.get_tensor(key) for key in weights.keys()}
+    except SafetensorError as error:
+        raise UserValueError(f'{path}: not a readable safetensors file ({error})') from None
+    if 'meta' not in metadata:
+        return tensors
+    try:
+        return dict(state_dict=tensors, meta=json.loads(metadata['meta']))
+    except json.JSONDecodeError as error:
+        raise UserValueError(f'{path}: its metadata "meta" is not JSON ({error})') from None
+
+
 def read_checkpoint_file(path: str, map_location: str = 'cpu') -> Any:
     """What a local checkpoint file holds, read without running any of its code.
 
@@ -88,8 +107,7 @@ def read_checkpoint_file(path: str, map_location: str = 'cpu') -> Any:
     if not os.path.isfile(path):
         raise UserFileError(f'checkpoint {path} does not exist')
     if path.endswith('.safetensors'):
-        from safetensors.torch import load_file
-        return load_file(path, device=map_location if isinstance(map_location, str) else 'cpu')
+        return read_safetensors(path, map_location if isinstance(map_location, str) else 'cpu')
     if is_torchscript_archive(path):
         return read_torchscript_tensors(path)
     return safe_torch_load(path, map_location=map_location)

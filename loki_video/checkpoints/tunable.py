@@ -240,6 +240,6 @@ def check_frozen_weights(model: nn.Module, cfg: Config, record: dict, settings: 
                f'({kind} sha256 {recorded}) but the model was built from {built_from} ({kind} sha256 '
                f'{current}); set model.backbone.pretrained to a file that holds the original weights')
     if not settings['allow_pretrained_mismatch']:
-        raise RuntimeError(message + ', or accept the mismatch with '
+        raise CheckpointMismatchError(message + ', or accept the mismatch with '
                            '--cfg-options checkpoint_cfg.allow_pretrained_mismatch=True')
     logger.warning(message + ' (allowed by checkpoint_cfg.allow_pretrained_mismatch)')

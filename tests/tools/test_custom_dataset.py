@@ -65,6 +65,11 @@ def test_own_videos_path_learns_well_above_chance(custom_root, frame_pretrained_
     load_tool('tools/demo.py').main([CONFIG, checkpoint, *videos])
     printed = capsys.readouterr().out
     assert all(f'{video}\n  1. ' in printed for video in videos), printed
+    run(load_tool('tools/export_checkpoint.py'), [CONFIG, checkpoint, '--folder', 'models/custom',
+                                                  '--metrics', 'work_dirs/custom/test_1x1.json'], monkeypatch)
+    capsys.readouterr()
+    load_tool('tools/demo.py').main(['models/custom', *videos])
+    assert capsys.readouterr().out == printed   # the same classes and scores from the folder alone
     load_tool('tools/visualize_attention.py').main(
         [CONFIG, checkpoint, videos[0], '--out', str(tmp_path / 'attention')])
     maps = np.load(tmp_path / 'attention' / (osp.splitext(osp.basename(videos[0]))[0] + '_attention.npy'))

@@ -118,6 +118,27 @@ def test_test_tool_evaluates_three_clips_by_three_crops(trained, workspace):
     assert (work_dir / 'predictions.pkl').exists()
 
 
+def test_a_model_folder_of_the_run_tests_long_videos_and_exports_as_its_config_and_checkpoint(trained, workspace):
+    """tools/export_checkpoint.py --folder, then tools/test.py, long_video_demo.py and export_onnx.py on the folder."""
+    root, config, _ = workspace
+    folder = root / 'model_folder'
+    run_tool(sys.executable, 'tools/test.py', str(config), str(trained / 'epoch_2.pth'), '--work-dir',
+             str(root / 'folder_reference'))
+    exported = run_tool(sys.executable, 'tools/export_checkpoint.py', str(config), str(trained / 'epoch_2.pth'),
+                        '--folder', str(folder), '--metrics', str(root / 'folder_reference' / 'test_1x1.json'))
+    assert 'tunable.safetensors' in exported.stdout and 'top-1' in (folder / 'README.md').read_text()
+    run_tool(sys.executable, 'tools/test.py', str(folder), '--work-dir', str(root / 'folder_test'))
+    reference, from_folder = (json.loads((root / name / 'test_1x1.json').read_text())
+                              for name in ('folder_reference', 'folder_test'))
+    assert from_folder['top1'] == reference['top1'] and from_folder['evaluated'] == reference['evaluated'] == 8
+    video = next((root / 'data').rglob('*.mp4'))
+    run_tool(sys.executable, 'tools/long_video_demo.py', str(folder), str(video), '--out', str(root / 'folder_long'),
+             '--window', '1', '--stride', '1', '--no-video')
+    assert json.loads((root / 'folder_long' / 'predictions.json').read_text())['windows']
+    refused = run_tool(sys.executable, 'tools/test.py', str(folder), str(trained / 'epoch_2.pth'), check=False)
+    assert refused.returncode == 1 and 'give no checkpoint after it' in refused.stdout
+
+
 def test_mmaction2_report_accuracy_fuses_two_dumps(trained, workspace):
     """docs/training.md's score fusion: two tools/test.py dumps (1x1 and 3x1 views) through mmaction2's
     report_accuracy.py, whose fused top-1 is the accuracy of the averaged scores."""

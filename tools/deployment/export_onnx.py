@@ -2,6 +2,7 @@
 
     python tools/deployment/export_onnx.py CONFIG CKPT OUT.onnx [--views CLIPSxCROPS] [--verify VIDEO]
         [--cfg-options KEY=VALUE ...]
+    python tools/deployment/export_onnx.py FOLDER OUT.onnx [...]      # a model folder (docs/sharing.md)
 
 The graph takes ``inputs (N, V, 3, T, H, W)``: float pixels of N videos, V = clips x crops views as
 the test pipeline (or --views) makes them, N dynamic; it gives ``scores (N, classes)``, the class
@@ -11,6 +12,7 @@ model's test step, and prints the largest difference and both latencies. See doc
 """
 import argparse
 
+from loki_video.apis.model_folder import split_model_arguments
 from loki_video.apis.onnx_export import export_onnx, verify_onnx
 from loki_video.config import add_cfg_options
 from loki_video.datasets.multi_view import parse_views
@@ -20,14 +22,20 @@ from loki_video.tool_main import run_main
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('config', help='a video config')
-    parser.add_argument('checkpoint', help='checkpoint (full or tunable-only, or an AIM release)')
-    parser.add_argument('out', help='the ONNX file to write')
+    parser.add_argument('model', metavar='CONFIG|FOLDER', help='a video config, or a model folder')
+    parser.add_argument('arguments', nargs='+', metavar='[CKPT] OUT',
+                        help='after a config its checkpoint (full or tunable-only, or an AIM release); then the '
+                             'ONNX file to write')
     parser.add_argument('--views', type=parse_views, metavar='CLIPSxCROPS',
                         help="views per video, e.g. 3x1 (default: the config's test pipeline)")
     parser.add_argument('--verify', metavar='VIDEO', help='compare onnxruntime with PyTorch on this video')
     add_cfg_options(parser)
-    return parser.parse_args()
+    args = parser.parse_args()
+    args.config, args.checkpoint, outs, _ = split_model_arguments([args.model] + args.arguments)
+    if len(outs) != 1:
+        parser.error(f'give one ONNX file to write after the model, got {len(outs)}')
+    args.out = outs[0]
+    return args
 
 
 def main():
