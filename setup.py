@@ -25,8 +25,8 @@ setup(
     # tensorboard: tools/train.py --tensorboard (mmengine's TensorboardVisBackend); browse: mmaction2's
     # browse_dataset.py writes its clips through moviepy.editor, which moviepy 2 removed; deploy:
     # tools/deployment/export_onnx.py (torch.onnx's dynamo exporter needs onnx and onnxscript); long-video:
-    # tools/long_video_demo.py encodes its labelled video frame by frame through PyAV
+    # tools/long_video_demo.py encodes its labelled video frame by frame through PyAV; web: tools/web_demo.py
     extras_require={'tests': read_requirements('tests.txt'), 'tensorboard': ['tensorboard'],
                     'browse': ['moviepy<2'], 'deploy': ['onnx', 'onnxscript', 'onnxruntime'],
-                    'long-video': ['av']},
+                    'long-video': ['av'], 'web': ['gradio>=6,<7']},
 )

@@ -124,6 +124,31 @@ def tiny_cfg(pretrained_file):
 
 
 @pytest.fixture
+def tuned_tiny(tmp_path, pretrained_file):
+    """``(checkpoint, cfg options)``: the tiny model on ``pretrained_file`` with its tuned parameters moved off
+    their initial values, saved as a full checkpoint."""
+    from loki_video.apis import init_model
+    options = {'model.backbone.pretrained': pretrained_file}
+    model = init_model(str(TINY_CONFIG), cfg_options=options)
+    torch.manual_seed(1)
+    with torch.no_grad():
+        for parameter in model.parameters():
+            if parameter.requires_grad:
+                parameter.add_(0.05 * torch.randn_like(parameter))
+    torch.save(dict(state_dict=model.state_dict()), tmp_path / 'tuned.pth')
+    return str(tmp_path / 'tuned.pth'), options
+
+
+@pytest.fixture
+def tiny_model_folder(tuned_tiny, tmp_path):
+    """A model folder of the tuned tiny model (8 classes)."""
+    from loki_video.apis.model_folder import write_model_folder
+    checkpoint, options = tuned_tiny
+    write_model_folder(str(TINY_CONFIG), checkpoint, str(tmp_path / 'tiny_folder'), cfg_options=options)
+    return str(tmp_path / 'tiny_folder')
+
+
+@pytest.fixture
 def mixed_videos(tmp_path, real_video):
     """A video root and list (dataset and check_videos tests): good, truncated, zero-byte, missing, good.
 

@@ -28,18 +28,16 @@ from tqdm import tqdm
 
 from loki_video.apis import (
     collect_inputs,
-    display_frames,
     init_model,
-    model_inputs,
     resolve_labels,
-    sample_scores,
     top_predictions,
 )
-from loki_video.apis.inputs import for_each_input, is_video_config
+from loki_video.apis.input_attention import input_attention
+from loki_video.apis.inputs import for_each_input
 from loki_video.config import add_cfg_options
 from loki_video.output_paths import writable_folder
 from loki_video.tool_main import run_main
-from loki_video.visualization import attention_grid, class_attention_maps, save_rgb
+from loki_video.visualization import attention_grid, save_rgb
 from loki_video.visualization.attention import MODES
 
 
@@ -58,15 +56,6 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def visualize(model, source, mode, layer, size=None):
-    """Attention of one input: (frames (T, H, W, 3) uint8 RGB, maps (T, h, w) float32, class scores)."""
-    cfg = model.cfg
-    batch = model_inputs(cfg, source, views=(1, 1) if is_video_config(cfg) else None, size=size)
-    maps, samples = class_attention_maps(model, batch, mode, layer)
-    frames = display_frames(cfg, batch)
-    return frames, maps[:len(frames)].numpy().astype(np.float32), sample_scores(samples[0])
-
-
 def main(argv=None):
     args = parse_args(argv)
     writable_folder(args.out, '--out')
@@ -76,7 +65,7 @@ def main(argv=None):
     os.makedirs(args.out, exist_ok=True)
 
     def draw(path, name):
-        frames, maps, scores = visualize(model, path, args.mode, args.layer, args.size)
+        frames, maps, scores = input_attention(model, path, args.mode, args.layer, args.size)
         stem = osp.join(args.out, f'{name}_attention')
         best = top_predictions(scores, 1, labels)[0]
         best = f"{best['name']} ({best['score']:.3f})" if labels else f'class {best[0]} ({best[1]:.3f})'

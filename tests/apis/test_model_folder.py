@@ -18,22 +18,8 @@ from tool_loading import load_tool
 demo = load_tool('tools/demo.py')
 
 
-@pytest.fixture
-def trained(tmp_path, pretrained_file):
-    """``(checkpoint, options)``: the tiny model with its tuned parameters moved off their initial values."""
-    options = {'model.backbone.pretrained': pretrained_file}
-    model = init_model(str(TINY_CONFIG), cfg_options=options)
-    torch.manual_seed(1)
-    with torch.no_grad():
-        for parameter in model.parameters():
-            if parameter.requires_grad:
-                parameter.add_(0.05 * torch.randn_like(parameter))
-    torch.save(dict(state_dict=model.state_dict()), tmp_path / 'trained.pth')
-    return str(tmp_path / 'trained.pth'), options
-
-
-def test_the_folder_holds_the_tuned_weights_a_card_and_loads_to_the_same_model(trained, tmp_path):
-    checkpoint, options = trained
+def test_the_folder_holds_the_tuned_weights_a_card_and_loads_to_the_same_model(tuned_tiny, tmp_path):
+    checkpoint, options = tuned_tiny
     files = write_model_folder(str(TINY_CONFIG), checkpoint, str(tmp_path / 'folder'), cfg_options=options)
     assert sorted(files) == ['README.md', 'classes.txt', 'config.py', 'metrics.json', 'tunable.safetensors']
     reference = init_model(str(TINY_CONFIG), checkpoint, cfg_options=options)
@@ -55,9 +41,9 @@ def test_the_folder_holds_the_tuned_weights_a_card_and_loads_to_the_same_model(t
     assert f"{numbers['tuned_parameters']:,}" in card and numbers['gflops_per_view'] > 0
 
 
-def test_the_demo_gives_the_same_scores_from_the_folder_as_from_config_and_checkpoint(trained, tmp_path, real_video,
+def test_the_demo_gives_the_same_scores_from_the_folder_as_from_config_and_checkpoint(tuned_tiny, tmp_path, real_video,
                                                                                        capsys):
-    checkpoint, options = trained
+    checkpoint, options = tuned_tiny
     write_model_folder(str(TINY_CONFIG), checkpoint, str(tmp_path / 'folder'), cfg_options=options)
     demo.main([str(TINY_CONFIG), checkpoint, real_video, '--cfg-options',
                f"model.backbone.pretrained={options['model.backbone.pretrained']}"])
@@ -79,8 +65,8 @@ def test_frozen_weights_stored_where_no_file_holds_them(tmp_path):
     assert all(torch.equal(a, b) for a, b in zip(loaded.state_dict().values(), model.state_dict().values()))
 
 
-def test_other_frozen_weights_and_weights_of_another_shape_are_refused_in_one_line(trained, tmp_path):
-    checkpoint, options = trained
+def test_other_frozen_weights_and_weights_of_another_shape_are_refused_in_one_line(tuned_tiny, tmp_path):
+    checkpoint, options = tuned_tiny
     write_model_folder(str(TINY_CONFIG), checkpoint, str(tmp_path / 'folder'), cfg_options=options)
     shutil.copytree(tmp_path / 'folder', tmp_path / 'other')
     config = tmp_path / 'other' / 'config.py'
@@ -93,8 +79,8 @@ def test_other_frozen_weights_and_weights_of_another_shape_are_refused_in_one_li
     assert '\n' not in str(refused.value)
 
 
-def test_the_card_gives_the_test_accuracy_and_tools_take_a_folder_for_config_and_checkpoint(trained, tmp_path):
-    checkpoint, options = trained
+def test_the_card_gives_the_test_accuracy_and_tools_take_a_folder_for_config_and_checkpoint(tuned_tiny, tmp_path):
+    checkpoint, options = tuned_tiny
     report = tmp_path / 'test_3x1.json'
     report.write_text(json.dumps(dict(top1=0.625, top5=0.875, mean_class_accuracy=0.6, views=3, clips=3, crops=1,
                                       evaluated=16, excluded=0)))
