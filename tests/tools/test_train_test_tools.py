@@ -119,7 +119,8 @@ def test_test_tool_evaluates_three_clips_by_three_crops(trained, workspace):
 
 
 def test_a_model_folder_of_the_run_tests_long_videos_and_exports_as_its_config_and_checkpoint(trained, workspace):
-    """tools/export_checkpoint.py --folder, then tools/test.py, long_video_demo.py and export_onnx.py on the folder."""
+    """tools/export_checkpoint.py --folder, then tools/test.py, long_video_demo.py and export_onnx.py on the folder
+    alone."""
     root, config, _ = workspace
     folder = root / 'model_folder'
     run_tool(sys.executable, 'tools/test.py', str(config), str(trained / 'epoch_2.pth'), '--work-dir',
@@ -135,6 +136,8 @@ def test_a_model_folder_of_the_run_tests_long_videos_and_exports_as_its_config_a
     run_tool(sys.executable, 'tools/long_video_demo.py', str(folder), str(video), '--out', str(root / 'folder_long'),
              '--window', '1', '--stride', '1', '--no-video')
     assert json.loads((root / 'folder_long' / 'predictions.json').read_text())['windows']
+    run_tool(sys.executable, 'tools/deployment/export_onnx.py', str(folder), str(root / 'folder.onnx'))
+    assert (root / 'folder.onnx').stat().st_size > 0
     refused = run_tool(sys.executable, 'tools/test.py', str(folder), str(trained / 'epoch_2.pth'), check=False)
     assert refused.returncode == 1 and 'give no checkpoint after it' in refused.stdout
 
