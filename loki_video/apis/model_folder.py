@@ -73,7 +73,12 @@ def _numbers(model: nn.Module, cfg: Config, test_report: Optional[str]) -> dict:
     return numbers
 
 
-def _card(cfg: Config, numbers: dict, classes: List[str], config_name: str, frozen: dict) -> str:
+def _count(number: int, noun: str) -> str:
+    return f'{number} {noun}' + ('' if number == 1 else 's')
+
+
+def _card(cfg: Config, numbers: dict, classes: List[str], config_path: str, frozen: dict) -> str:
+    config_name = osp.basename(config_path)
     words = osp.splitext(config_name)[0].split('_')
     datasets = [DATASETS[word] for word in words if word in DATASETS]
     base_model = _base_model(cfg)
@@ -111,7 +116,7 @@ A video classifier of loki_video: a frozen image ViT
 | frozen weights | {frozen_line} |
 | tuned / total parameters | {numbers['tuned_parameters']:,} / {numbers['total_parameters']:,} |
 | GFLOPs per view | {numbers['gflops_per_view']} (input {numbers['input_shape']}) |
-| test views | {numbers['test_views']['clips']} clips x {numbers['test_views']['crops']} crops |
+| test views | {_count(numbers['test_views']['clips'], 'clip')} x {_count(numbers['test_views']['crops'], 'crop')} |
 | accuracy | {accuracy} |
 | classes | {len(classes)} (`classes.txt`) |
 
@@ -130,7 +135,8 @@ model = init_recognizer('THIS_FOLDER', device='cpu')
 inference_video(model, 'video.mp4', labels=model.class_names)
 ```
 
-Training: `python tools/train.py {config_name}` (the config as `config.py` here).
+Trained with `python tools/train.py {config_path if not osp.isabs(config_path) else config_name}` (the config
+is `config.py` here).
 """
 
 
@@ -152,13 +158,13 @@ def write_model_folder(config: str, checkpoint: str, out: str, test_report: Opti
     record = exported['meta'][META_KEY]
     tensors = {key: value.detach().contiguous() for key, value in exported['state_dict'].items()}
     numbers = _numbers(model, cfg, test_report)
-    config_name = osp.basename(str(getattr(config, 'filename', config)))
+    config_path = str(getattr(config, 'filename', config))
     os.makedirs(out, exist_ok=True)
     files = {WEIGHTS: save(tensors, metadata={'format': 'pt', 'meta': json.dumps({META_KEY: record})}),
              CONFIG: cfg.pretty_text.encode(),
              CLASSES: ''.join(f'{name}\n' for name in classes).encode(),
              METRICS: json.dumps(numbers, indent=2).encode(),
-             CARD: _card(cfg, numbers, classes, config_name, record).encode()}
+             CARD: _card(cfg, numbers, classes, config_path, record).encode()}
     for name, data in files.items():
         write_atomically(osp.join(out, name), data)
     return {name: len(data) for name, data in files.items()}

@@ -28,7 +28,7 @@ def _column_title(folder: str, model: nn.Module) -> str:
 
 def build_app(folders: Sequence[str], models: Sequence[nn.Module], folder: str, examples: Sequence[str] = (),
               topk: int = 5, max_bytes: int = 200 * 2**20, window: float = 2.0, concurrency: int = 1,
-              keep_seconds: int = 600):
+              keep_seconds: int = 600) -> 'gradio.Blocks':  # noqa: F821 - Gradio is imported when the page is built
     """The Gradio ``Blocks`` of the page (module docstring); ``folders`` name the ``models``' columns."""
     import gradio as gr
 

@@ -13,7 +13,9 @@ import time
 from pathlib import Path
 
 import pytest
+from mmengine.config import Config
 
+from loki_video.apis import read_labels
 from loki_video.config import load_config
 from loki_video.datasets.sample_clips import sample_video_dir
 from loki_video.engine.run_setup import build_runner
@@ -221,3 +223,15 @@ def test_train_tool_without_data_names_the_missing_list_within_seconds(tmp_path)
     result, _ = run_train_tool(config_path('loki_k400_8x1x1'), tmp_path, timeout=60)
     assert result.returncode != 0
     assert 'data/kinetics400/kinetics400_train_list_videos.txt' in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize('config', sorted(str(p.relative_to(REPO)) for p in REPO.glob('configs/**/*_k*00_*.py')
+                                          if '_base_' not in p.parts)
+                         + ['configs/loki_ssv2_8x1x1.py', 'configs/aim_diving48_8x1x1.py'])
+def test_the_class_names_fit_the_head_or_are_left_to_the_user(config):
+    cfg = Config.fromfile(str(REPO / config))
+    if 'k400' in config:
+        assert cfg.label_file == 'loki_video/labels/kinetics400.txt'
+        assert len(read_labels(str(REPO / cfg.label_file))) == cfg.model.cls_head.num_classes == 400
+    else:
+        assert cfg.get('label_file') is None   # K700, SSv2 and Diving-48 names come from their own files

@@ -11,6 +11,7 @@
 _base_ = ['./segment_sampling.py']
 
 data_root = 'data/diving48'
+label_file = None  # tools/data/build_video_list.py --label-names writes the class names
 ann_file_train = f'{data_root}/diving48_train_list_videos.txt'
 ann_file_val = f'{data_root}/diving48_val_list_videos.txt'
 video_root_train = f'{data_root}/rgb'

@@ -8,6 +8,8 @@
 _base_ = ['./video_dataloaders.py']
 
 data_root = 'data/kinetics400'
+# Class names (tools/demo.py, model folders), relative to the repository root where the tools run.
+label_file = 'loki_video/labels/kinetics400.txt'
 ann_file_train = f'{data_root}/kinetics400_train_list_videos.txt'
 ann_file_val = f'{data_root}/kinetics400_val_list_videos.txt'
 video_root_train = f'{data_root}/videos_train'

@@ -14,6 +14,7 @@
 _base_ = ['./segment_sampling.py']
 
 data_root = 'data/sthv2'
+label_file = None  # tools/data/build_video_list.py --label-names writes the class names
 ann_file_train = f'{data_root}/sthv2_train_list_videos.txt'
 ann_file_val = f'{data_root}/sthv2_val_list_videos.txt'
 video_root_train = f'{data_root}/videos'
