@@ -43,7 +43,8 @@ def build_app(folders: Sequence[str], models: Sequence[nn.Module], folder: str, 
             except UserError as error:
                 raise gr.Error(str(error)) from None
             scores = {(p['name'] or f"class {p['index']}"): p['score'] for p in result['predictions']}
-            summary = (f"top-1: **{next(iter(scores))}** ({result['predictions'][0]['score']:.3f}); "
+            best = result['predictions'][0]['score']
+            summary = (f"{osp.basename(path)}: top-1: **{next(iter(scores))}** ({best:.3f}); "
                        f"{result['frames']} frames, {result['seconds']:.1f} s")
             return (summary, scores, result['labelled_video'], result['attention'],
                     gr.update(value=result['timeline'], visible=result['timeline'] is not None))

@@ -109,7 +109,7 @@ def test_visualize_attention_writes_grids_and_maps(run, tmp_path, capsys):
 def test_demo_takes_config_checkpoint_inputs_as_mmaction2s_demo(capsys):
     with pytest.raises(SystemExit):
         load_tool('tools/demo.py').parse_args(['video.mp4', TINY_VIDEO, 'ckpt.pth'])
-    assert 'the first argument is the config (a .py file), got video.mp4' in capsys.readouterr().err
+    assert 'the first argument is the config (a .py file) or a model folder, got video.mp4' in capsys.readouterr().err
 
 
 def test_demo_prints_named_topk_and_writes_json(run, tmp_path, capsys):
