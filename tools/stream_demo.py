@@ -71,6 +71,7 @@ def main(argv=None):
           f"{f' at {source.fps:.2f} fps' if source.fps else ''}, {results['dropped']} frames dropped, "
           + (f'latency median {statistics.median(latencies) * 1e3:.0f} ms, max {max(latencies) * 1e3:.0f} ms'
              if latencies else 'no prediction')
+          + (f'; the source was reopened {source.reconnected} times' if source.reconnected else '')
           + (f'; {writer.written} frames written to {args.out_video}' if writer is not None else '')
           + ('; stopped by Ctrl-C' if results['interrupted'] else ''), flush=True)
     if results['error']:

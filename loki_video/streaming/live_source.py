@@ -45,6 +45,10 @@ class LiveSource:
         timeout (float): seconds a network read may block. Defaults to 10.
         on_frame (callable, optional): called with each :class:`Frame` in the reading thread (e.g. to
             write it out).
+
+    Attributes:
+        received (int): frames that arrived. fps (float): the source's frame rate, once opened.
+        reconnected (int): times a live source was opened again. error (str): why it gave up, or None.
     """
 
     def __init__(self, source: str, seconds: float, reconnects: int = 3, retry_seconds: float = 1.0,
@@ -91,37 +95,36 @@ class LiveSource:
             self.frames = collections.deque(self.frames, maxlen=max(2, math.ceil(self.seconds * self.fps) + 1))
         return container, stream
 
-    def _read(self, container, stream, started: float) -> bool:
-        """Decode until the end or a stop; returns whether any frame came."""
-        came, first = False, None
+    def _read(self, container, stream, started: float) -> None:
+        """Decode until the end or a stop."""
+        first = None
         for frame in container.decode(stream):
             if self._stop.is_set():
-                return came
+                return
             stream_time = float(frame.time) if frame.time is not None else self.received / self.fps
             first = stream_time if first is None else first
             if not is_live(self.source):   # a file: wait until its frame is due
                 delay = started + (stream_time - first) - time.monotonic()
                 if delay > 0 and self._stop.wait(delay):
-                    return came
+                    return
             item = Frame(self.received, stream_time, time.monotonic(), frame.to_ndarray(format='rgb24'))
             with self._lock:
                 self.frames.append(item)
                 self.received += 1
-            came = True
             if self.on_frame is not None:
                 self.on_frame(item)
-        return came
 
     def _run(self) -> None:
-        failures = 0
+        attempts = 0   # reopenings in a row that brought no frame
         try:
             while not self._stop.is_set():
+                before = self.received
                 try:
                     container, stream = self._open()
                     with container:
-                        came = self._read(container, stream, time.monotonic())
+                        self._read(container, stream, time.monotonic())
                     if not is_live(self.source) or self._stop.is_set():
-                        if not came and self.received == 0:
+                        if self.received == 0:
                             self.error = f'{self.source}: no frame decodes'
                         return
                     reason = 'the stream ended'
@@ -129,12 +132,14 @@ class LiveSource:
                     if not is_live(self.source):
                         self.error = f'{self.source}: {decode_failure(error)}'
                         return
-                    reason, came = decode_failure(error), False
-                failures = 0 if came else failures + 1
-                if failures > self.reconnects:
+                    reason = decode_failure(error)
+                if self.received > before:
+                    attempts = 0
+                if attempts == self.reconnects:
                     self.error = (f'{self.source}: {reason}; gave up after {self.reconnects} reconnects '
                                   f'({self.received} frames received)')
                     return
+                attempts += 1
                 self.reconnected += 1
                 if self._stop.wait(self.retry_seconds):
                     return

@@ -106,3 +106,4 @@ def test_an_http_stream_that_breaks_off_is_reopened_then_given_up_in_one_line(ti
     assert client.returncode == 1
     last = output.strip().splitlines()[-1]
     assert last.startswith(f'stream_demo.py: {url}: ') and 'gave up after 2 reconnects' in last
+    assert 'the source was reopened 2 times' in output
