@@ -127,8 +127,6 @@ def pipeline_throughput(config: str, samples: Dict[str, Sequence[str]], splits: 
         raise UserValueError(f'pipelines {sorted(unknown)} are not among {PIPELINES}')
     cfg = load_config(config)
     project = {split: split_pipeline(cfg, split, views) for split in splits}
-    steps = {'project': lambda split: project[split], 'guarded': lambda split: project[split],
-             'mmaction2': lambda split: stock_pipeline(project[split])}
     rows, datasets = [], []
     restore = _one_core()
     with tempfile.TemporaryDirectory() as folder:
@@ -138,12 +136,13 @@ def pipeline_throughput(config: str, samples: Dict[str, Sequence[str]], splits: 
                 with open(annotations, 'w') as lines:
                     lines.writelines(f'{osp.abspath(video)} 0\n' for video in videos)
                 for split in splits:
+                    frames = mean_frames_decoded(project[split], videos)   # the same sampler in every pipeline
                     for pipeline in pipelines:
-                        dataset = RobustVideoDataset(annotations, steps[pipeline](split), test_mode=split != 'train',
+                        steps = stock_pipeline(project[split]) if pipeline == 'mmaction2' else project[split]
+                        dataset = RobustVideoDataset(annotations, steps, test_mode=split != 'train',
                                                      decode_timeout=decode_timeout if pipeline == 'guarded' else None)
                         datasets.append(dataset)
-                        rows.append(dict(sample=name, split=split, pipeline=pipeline, rates=[],
-                                         frames_decoded=mean_frames_decoded(project[split], videos)))
+                        rows.append(dict(sample=name, split=split, pipeline=pipeline, rates=[], frames_decoded=frames))
             for round_index in range(rounds + 1):  # round 0 warms up (decoder libraries, the guard's child)
                 order = range(len(rows)) if round_index % 2 else reversed(range(len(rows)))
                 for index in order:
