@@ -20,6 +20,7 @@ import functools
 import io
 import math
 import re
+import sys
 from typing import List, Sequence, Union
 
 import numpy as np
@@ -66,6 +67,14 @@ def resolve_backend(backend: str) -> str:
     if backend == 'torchcodec' and torchcodec_error():
         raise UserValueError(f"video backend 'torchcodec' but {torchcodec_error()}; or choose backend='decord'")
     return backend
+
+
+def one_torch_thread() -> None:
+    """Initializer of a pool of processes that decode: a forked worker of a process that already ran torch
+    on OpenMP threads would hang in its first parallel torch op (torchcodec decodes through torch), so
+    workers use one thread, as torch's DataLoader workers do."""
+    if 'torch' in sys.modules:
+        sys.modules['torch'].set_num_threads(1)
 
 
 class VideoReader(abc.ABC):

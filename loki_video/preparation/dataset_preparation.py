@@ -21,12 +21,12 @@ import json
 import multiprocessing
 import os
 import os.path as osp
-import sys
 from typing import Dict, List, Optional, Tuple
 
 from tqdm import tqdm
 
 from loki_video.checkpoints.atomic_write import write_atomically
+from loki_video.datasets.video_reader import one_torch_thread
 from loki_video.output_paths import writable_folder
 from loki_video.user_error import UserFileError, UserValueError
 
@@ -104,12 +104,6 @@ def _prepare_entry(job: Tuple[str, str, EncodingSettings]) -> Tuple[str, Optiona
         return source, None, describe_failure(error)
 
 
-def _one_thread() -> None:
-    """Pool initializer: one torch thread in a forked worker (as torch's DataLoader workers use)."""
-    if 'torch' in sys.modules:
-        sys.modules['torch'].set_num_threads(1)
-
-
 def prepare_dataset(list_file: str, video_root: str, out_root: str, settings: EncodingSettings = EncodingSettings(),
                     workers: int = 0, progress: bool = True) -> dict:
     """Prepare every video of ``list_file`` (module docstring).
@@ -133,8 +127,8 @@ def prepare_dataset(list_file: str, video_root: str, out_root: str, settings: En
             jobs.append((source, output, settings))
     prepared, reasons = {}, {}
     if jobs:
-        with multiprocessing.Pool(min(workers or os.cpu_count() or 1, len(jobs)), initializer=_one_thread) as pool, \
-                open(manifest_file, 'a') as manifest:
+        pool = multiprocessing.Pool(min(workers or os.cpu_count() or 1, len(jobs)), initializer=one_torch_thread)
+        with pool, open(manifest_file, 'a') as manifest:
             for source, record, reason in tqdm(pool.imap_unordered(_prepare_entry, jobs), total=len(jobs),
                                                desc='preparing videos', unit='video', disable=not progress):
                 if record is None:

@@ -44,7 +44,7 @@ from typing import List, Optional, Tuple
 
 from tqdm import tqdm
 
-from loki_video.datasets.video_reader import BACKENDS, decode_failure, open_video, seek_mismatches
+from loki_video.datasets.video_reader import BACKENDS, decode_failure, one_torch_thread, open_video, seek_mismatches
 from loki_video.tool_main import run_main
 from loki_video.user_error import UserFileError, UserValueError
 
@@ -100,14 +100,6 @@ def _check_entry(job: Tuple[str, int, bool, int, str]) -> Tuple[str, str, int]:
     return check_video(*job)
 
 
-def _one_torch_thread() -> None:
-    """Pool initializer: a forked worker of a process that already ran torch on OpenMP threads
-    would hang in its first parallel torch op (torchcodec decodes through torch), so workers use
-    one thread, as torch's DataLoader workers do."""
-    if 'torch' in sys.modules:
-        sys.modules['torch'].set_num_threads(1)
-
-
 def read_list(list_file: str) -> List[str]:
     """Read the non-empty lines of an annotation list."""
     if not osp.isfile(list_file):
@@ -152,7 +144,7 @@ def check_list(list_file: str,
     paths = [osp.join(root, line.split(delimiter)[0]) for line in lines]
     jobs = [(path, min_frames, full_decode, verify_seek, backend) for path in paths]
     workers = workers or os.cpu_count() or 1
-    with multiprocessing.Pool(workers, initializer=_one_torch_thread) as pool:
+    with multiprocessing.Pool(workers, initializer=one_torch_thread) as pool:
         results = list(
             tqdm(pool.imap(_check_entry, jobs, chunksize=4),
                  total=len(jobs), desc='checking videos', unit='video'))
