@@ -28,7 +28,7 @@ from tqdm import tqdm
 from loki_video.apis import collect_inputs, init_model, predict, resolve_labels
 from loki_video.apis.inference import prediction_records
 from loki_video.apis.inputs import for_each_input, input_kind, sampled_span
-from loki_video.apis.model_folder import split_model_arguments
+from loki_video.apis.model_folder import add_model_arguments, take_model_arguments
 from loki_video.config import add_cfg_options
 from loki_video.datasets.multi_view import parse_views
 from loki_video.output_paths import writable_file, writable_folder
@@ -38,10 +38,7 @@ from loki_video.visualization.labelled_video import write_labelled_video
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('model', metavar='CONFIG|FOLDER', help='video or image config, or a model folder')
-    parser.add_argument('arguments', nargs='+', metavar='[CKPT] INPUT',
-                        help='after a config its checkpoint (full or tunable-only, or an AIM release); then '
-                             'video/image files or folders')
+    add_model_arguments(parser, 'INPUT', 'video/image files or folders')
     parser.add_argument('--labels', help="label file (default: the config's label_file)")
     parser.add_argument('--topk', type=int, default=5, help='classes to print (default 5)')
     parser.add_argument('--views', type=parse_views, metavar='CLIPSxCROPS',
@@ -60,9 +57,7 @@ def parse_args(argv=None):
     if not osp.isdir(args.model) and not args.model.endswith('.py'):
         parser.error(f'the first argument is the config (a .py file) or a model folder, got {args.model}: '
                      "tools/demo.py CONFIG CKPT INPUT [INPUT ...], as mmaction2's demo, or FOLDER INPUT [INPUT ...]")
-    args.config, args.checkpoint, args.inputs, args.classes = split_model_arguments([args.model] + args.arguments)
-    if not args.inputs:
-        parser.error('give at least one video or image after the model')
+    args.inputs = take_model_arguments(parser, args, 'video or image', count=None)
     return args
 
 

@@ -18,7 +18,7 @@ import os.path as osp
 
 from loki_video.apis import init_model, resolve_labels
 from loki_video.apis.long_video import predictions_at, window_predictions
-from loki_video.apis.model_folder import split_model_arguments
+from loki_video.apis.model_folder import add_model_arguments, take_model_arguments
 from loki_video.config import add_cfg_options
 from loki_video.datasets.multi_view import parse_views
 from loki_video.output_paths import writable_folder
@@ -30,9 +30,7 @@ from loki_video.visualization.timeline import plot_timeline
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('model', metavar='CONFIG|FOLDER', help='a video config, or a model folder')
-    parser.add_argument('arguments', nargs='+', metavar='[CKPT] VIDEO',
-                        help='after a config its checkpoint (full or tunable-only, or an AIM release); then the video')
+    add_model_arguments(parser, 'VIDEO', 'the video file')
     parser.add_argument('--out', required=True, help='folder of predictions.json, timeline.png, labelled.mp4')
     parser.add_argument('--window', type=float, default=2.0, help='window length in seconds (default 2)')
     parser.add_argument('--stride', type=float, default=1.0, help='seconds from one window to the next (default 1)')
@@ -47,10 +45,7 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if args.batch < 1:
         parser.error('--batch must be at least 1')
-    args.config, args.checkpoint, videos, args.classes = split_model_arguments([args.model] + args.arguments)
-    if len(videos) != 1:
-        parser.error(f'give one video after the model, got {len(videos)}')
-    args.video = videos[0]
+    args.video, = take_model_arguments(parser, args, 'video')
     return args
 
 

@@ -16,7 +16,7 @@ import argparse
 import statistics
 
 from loki_video.apis import init_model, resolve_labels
-from loki_video.apis.model_folder import split_model_arguments
+from loki_video.apis.model_folder import add_model_arguments, take_model_arguments
 from loki_video.output_paths import writable_file
 from loki_video.streaming.live_source import LiveSource
 from loki_video.streaming.stream_classifier import LabelledWriter, classify_stream
@@ -26,9 +26,7 @@ from loki_video.user_error import UserValueError
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('model', metavar='FOLDER|CONFIG', help='a model folder, or a video config')
-    parser.add_argument('arguments', nargs='+', metavar='[CKPT] SOURCE',
-                        help='after a config its checkpoint; then the camera, stream URL or video file')
+    add_model_arguments(parser, 'SOURCE', 'the camera, stream URL or video file')
     parser.add_argument('--window', type=float, default=2.0, help='seconds of frames per prediction (default 2)')
     parser.add_argument('--stride', type=float, default=1.0, help='seconds between predictions (default 1)')
     parser.add_argument('--topk', type=int, default=5, help='classes printed (default 5)')
@@ -38,10 +36,7 @@ def parse_args(argv=None):
     parser.add_argument('--labels', help="class names, one a line (default: the folder's classes.txt)")
     parser.add_argument('--device', default='cpu', help='e.g. cpu or cuda:0')
     args = parser.parse_args(argv)
-    args.config, args.checkpoint, sources, args.classes = split_model_arguments([args.model] + args.arguments)
-    if len(sources) != 1:
-        parser.error(f'give one source after the model, got {len(sources)}')
-    args.source = sources[0]
+    args.source, = take_model_arguments(parser, args, 'source')
     if args.window <= 0 or args.stride <= 0 or args.topk < 1 or args.reconnects < 0:
         raise UserValueError('--window and --stride must be above 0, --topk at least 1, --reconnects at least 0')
     return args

@@ -17,6 +17,7 @@ frozen weights found as ``model.backbone.pretrained`` is found in training, chec
 recorded digest, and the tuned weights loaded exactly (the checks of every checkpoint load). A hub
 snapshot downloaded to disk is such a folder.
 """
+import argparse
 import json
 import os
 import os.path as osp
@@ -199,6 +200,24 @@ def split_model_arguments(arguments: Sequence[str]) -> Tuple[str, str, List[str]
     if not rest:
         raise UserValueError(f'{model}: give a checkpoint after the config, or a model folder instead of both')
     return model, rest[0], rest[1:], None
+
+
+def add_model_arguments(parser: argparse.ArgumentParser, then: str, help: str) -> None:
+    """A tool's positional arguments ``CONFIG CHECKPOINT THEN...`` or ``FOLDER THEN...`` (read them with
+    :func:`take_model_arguments`)."""
+    parser.add_argument('model', metavar='CONFIG|FOLDER', help='a config, or a model folder')
+    parser.add_argument('arguments', nargs='+', metavar=f'[CKPT] {then}',
+                        help=f'after a config its checkpoint (full or tunable-only, or an AIM release); then {help}')
+
+
+def take_model_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace, then: str,
+                         count: Optional[int] = 1) -> List[str]:
+    """Set ``args.config``, ``args.checkpoint`` and ``args.classes`` (:func:`split_model_arguments`); return
+    the arguments after the model, ``count`` of them (None: one or more), else a usage error."""
+    args.config, args.checkpoint, rest, args.classes = split_model_arguments([args.model] + args.arguments)
+    if (len(rest) != count) if count is not None else not rest:
+        parser.error(f'give {count or "at least one"} {then} after the model, got {len(rest)}')
+    return rest
 
 
 def init_recognizer(folder: str, device: str = 'cpu', cfg_options: Optional[dict] = None) -> nn.Module:

@@ -12,7 +12,7 @@ model's test step, and prints the largest difference and both latencies. See doc
 """
 import argparse
 
-from loki_video.apis.model_folder import split_model_arguments
+from loki_video.apis.model_folder import add_model_arguments, take_model_arguments
 from loki_video.apis.onnx_export import export_onnx, verify_onnx
 from loki_video.config import add_cfg_options
 from loki_video.datasets.multi_view import parse_views
@@ -22,19 +22,13 @@ from loki_video.tool_main import run_main
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('model', metavar='CONFIG|FOLDER', help='a video config, or a model folder')
-    parser.add_argument('arguments', nargs='+', metavar='[CKPT] OUT',
-                        help='after a config its checkpoint (full or tunable-only, or an AIM release); then the '
-                             'ONNX file to write')
+    add_model_arguments(parser, 'OUT', 'the ONNX file to write')
     parser.add_argument('--views', type=parse_views, metavar='CLIPSxCROPS',
                         help="views per video, e.g. 3x1 (default: the config's test pipeline)")
     parser.add_argument('--verify', metavar='VIDEO', help='compare onnxruntime with PyTorch on this video')
     add_cfg_options(parser)
     args = parser.parse_args()
-    args.config, args.checkpoint, outs, _ = split_model_arguments([args.model] + args.arguments)
-    if len(outs) != 1:
-        parser.error(f'give one ONNX file to write after the model, got {len(outs)}')
-    args.out = outs[0]
+    args.out, = take_model_arguments(parser, args, 'ONNX file to write')
     return args
 
 
