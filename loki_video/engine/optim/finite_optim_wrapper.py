@@ -10,10 +10,9 @@ window (``accumulative_counts`` micro-batches) and the next one starts whole. No
 reduced per micro-batch or before backward. With a fused optimizer (``optimizer=dict(type='AdamW',
 fused=True)``, as in every shipped config) the step is skipped on the device (its ``found_inf``) and
 nothing is read before it: the hook reads the outcome after the step was queued, as mmengine's logger
-reads the loss. With other
-optimizers the decision reads one scalar per update, before the step (the read mmengine makes for its
-log whenever ``clip_grad`` is set). ``skipped_update`` says why (``'loss'`` where
-this rank's loss was non-finite, else ``'gradient norm'``) for
+reads the loss. With other optimizers the decision reads one scalar per update, before the step (the
+read mmengine makes for its log whenever ``clip_grad`` is set). ``skipped_update`` says why
+(``'loss'`` where this rank's loss was non-finite, else ``'gradient norm'``) for
 :class:`~loki_video.engine.hooks.NonFiniteLossHook`, which stops the run or counts the skip.
 
 :class:`FiniteAmpOptimWrapper`: with mixed precision, the loss scaler already skips steps whose
